@@ -1,0 +1,61 @@
+"""Per-host politeness: a request-rate limit and a concurrency limit.
+
+A :class:`HostGate` is shared by every fetch in one event loop, so two sources
+on the same host share that host's budget (the first source to register a
+host sets its limits; robots.txt Crawl-delay can only make them stricter).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from newsflow.config import Politeness
+
+
+@dataclass
+class _HostState:
+    interval: float  # seconds between request starts
+    semaphore: asyncio.Semaphore
+    next_start: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class HostGate:
+    def __init__(self) -> None:
+        self._hosts: dict[str, _HostState] = {}
+
+    def register(self, host: str, politeness: Politeness) -> None:
+        if host not in self._hosts:
+            self._hosts[host] = _HostState(
+                interval=1.0 / politeness.rate_limit,
+                semaphore=asyncio.Semaphore(politeness.max_concurrency),
+            )
+
+    def slow_down(self, host: str, min_interval: float) -> None:
+        """Apply a robots.txt Crawl-delay (never makes a host faster)."""
+        state = self._hosts.get(host)
+        if state is not None and min_interval > state.interval:
+            state.interval = min_interval
+
+    def interval(self, host: str) -> float:
+        return self._hosts[host].interval
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        """Wait for a concurrency slot and the host's next rate slot."""
+        state = self._hosts.get(host)
+        if state is None:
+            self.register(host, Politeness())
+            state = self._hosts[host]
+        async with state.semaphore:
+            async with state.lock:
+                now = time.monotonic()
+                start = max(now, state.next_start)
+                state.next_start = start + state.interval
+            if start > now:
+                await asyncio.sleep(start - now)
+            yield

@@ -1,0 +1,191 @@
+"""The ``newsflow`` command line.  Each command parses its arguments and
+calls one library function; the only printing in newsflow happens here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+# Prefect reads these at import time: no telemetry, ever.
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from newsflow.errors import NewsflowError  # noqa: E402
+
+DEFAULT_DB = "data/newsflow.duckdb"
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="newsflow: scheduled news ingestion into DuckDB, orchestrated by Prefect.")
+# Piped output gets a wide table rather than one folded to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+
+def db_path(db: str | None) -> str:
+    return db or os.environ.get("NEWSFLOW_DB") or DEFAULT_DB
+
+
+DbOption = Annotated[str | None, typer.Option("--db", help="Warehouse file [env NEWSFLOW_DB, default ./data/newsflow.duckdb].")]
+
+
+class _ProgressHandler(logging.Handler):
+    """Draws newsflow.progress events as rich progress bars."""
+
+    def __init__(self, bar: Progress) -> None:
+        super().__init__(logging.DEBUG)
+        self.bar = bar
+        self.ids: dict[str, Any] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, "nf_event", None)
+        stage = getattr(record, "nf_stage", "")
+        if event == "start":
+            self.ids[stage] = self.bar.add_task(stage, total=getattr(record, "nf_total", None))
+        elif event == "advance" and stage in self.ids:
+            self.bar.advance(self.ids[stage], getattr(record, "nf_n", 1))
+        elif event == "done" and stage in self.ids:
+            task_id = self.ids[stage]
+            total = next((t.total for t in self.bar.tasks if t.id == task_id), None)
+            self.bar.update(task_id, completed=total, total=total)
+
+
+def _with_progress(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    from newsflow import progress
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal)
+    handler = _ProgressHandler(bar)
+    progress.logger.addHandler(handler)
+    try:
+        with bar:
+            return fn(*args, **kwargs)
+    finally:
+        progress.logger.removeHandler(handler)
+
+
+def print_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None, limit: int | None = None) -> None:
+    table = Table(title=title, show_lines=False)
+    for i, c in enumerate(columns):
+        table.add_column(c, overflow="fold", no_wrap=(i == 0))
+    shown = rows if limit is None else rows[:limit]
+    for row in shown:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+    if limit is not None and len(rows) > limit:
+        console.print(f"({len(rows) - limit} more rows not shown; use LIMIT or --max-rows)")
+
+
+def print_summary(summary: dict[str, Any], db: str) -> None:
+    from warehouse import Warehouse
+
+    console.print(f"\n[bold]Run {summary['run_id']}[/bold]: {summary['status']} — {summary['message']}")
+    stages = {"discovered": "feed items", "known": "known", "fetched": "fetched", "fetch_failures": "fetch fail",
+              "extracted": "extracted", "extract_failures": "rejected", "duplicates": "dupes", "loaded": "loaded"}
+    rows = [(sid, *(c.get(k, 0) for k in stages)) for sid, c in sorted(summary["per_source"].items())]
+    print_table(["source", *stages.values()], rows, title="This run, per source")
+    if summary["failures"]:
+        print_table(["stage:reason", "count"], sorted(summary["failures"].items(), key=lambda kv: -kv[1]),
+                    title="Dropped, by reason")
+    wh = Warehouse(db)
+    cols, data = wh.query("SELECT source, count(*) AS articles, count(duplicate_of) AS copies FROM articles GROUP BY 1 ORDER BY 1")
+    print_table(cols, data, title=f"Warehouse {db}: articles per source")
+    cols, data = wh.query("SELECT count(*) AS stories, count(*) FILTER (WHERE source_count > 1) AS multi_outlet FROM stories")
+    print_table(cols, data, title="Stories")
+    cols, data = wh.query("SELECT topic, count(*) AS articles FROM article_topics GROUP BY 1 ORDER BY 2 DESC, 1")
+    print_table(cols, data, title="Topics")
+
+
+@app.command()
+def ingest(
+    sources: Annotated[Path, typer.Option("--sources", help="Sources file.")] = Path("config/sources.toml"),
+    db: DbOption = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Source id to run (repeatable).")] = None,
+    topics: Annotated[Path | None, typer.Option("--topics", help="Taxonomy file [default config/topics.toml].")] = None,
+    refetch: Annotated[bool, typer.Option("--refetch", help="Fetch URLs already stored.")] = False,
+) -> None:
+    """Run the ingest flow once."""
+    from flows.ingest import ingest as ingest_flow
+
+    path = db_path(db)
+    try:
+        summary = _with_progress(asyncio.run, ingest_flow(
+            sources_file=str(sources), db=path, only=only, topics_file=str(topics) if topics else None,
+            refetch=refetch))
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    print_summary(summary, path)
+
+
+@app.command()
+def demo(db: DbOption = None) -> None:
+    """Serve the bundled demo news site on 127.0.0.1 and ingest it."""
+    from flows.demo import EXAMPLE_QUERIES, run_demo
+
+    path = db_path(db)
+    console.print("Serving the demo site on 127.0.0.1 and running the ingest flow "
+                  "(Prefect starts a temporary server first; this takes ~15 s)...")
+    try:
+        summary = _with_progress(run_demo, path)
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    print_summary(summary, path)
+    console.print("\n[bold]Try next:[/bold]")
+    flag = f" --db {path}" if path != DEFAULT_DB else ""
+    for q in EXAMPLE_QUERIES:
+        console.print(f'  newsflow sql{flag} "{q}"', soft_wrap=True, highlight=False)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="One SQL statement; the warehouse is opened read-only.")],
+    db: DbOption = None,
+    max_rows: Annotated[int, typer.Option("--max-rows", help="Rows to print.")] = 200,
+) -> None:
+    """Run a read-only SQL query against the warehouse and print a table."""
+    from warehouse import Warehouse
+
+    try:
+        cols, rows = Warehouse(db_path(db)).query(query)
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if cols:
+        print_table(cols, rows, limit=max_rows)
+
+
+@app.command()
+def serve(
+    sources: Annotated[Path, typer.Option("--sources", help="Sources file.")] = Path("config/sources.toml"),
+    db: DbOption = None,
+) -> None:
+    """Serve the ingest flow on the schedules in the sources file (one
+    deployment per distinct cron schedule).  Needs a Prefect API
+    (`prefect server start`, then set PREFECT_API_URL) to be useful."""
+    from flows.schedule import serve_schedules
+
+    try:
+        serve_schedules(str(sources), db_path(db))
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

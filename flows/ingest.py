@@ -1,0 +1,268 @@
+"""The ``ingest`` flow: feeds -> fetch -> extract -> dedupe -> tag -> DuckDB.
+
+Stages run as batches over all selected sources.  Discovery and fetching
+run concurrently per source (one task each); extraction runs in chunks;
+dedupe, tagging and the load run once over the whole batch, so duplicates
+across sources in one run are resolved deterministically.
+
+Run status (``runs.status`` and the flow's final state):
+
+* ``completed``: every source delivered its feeds (pages may still have
+  failed; each is in ``fetch_log``/``drops`` with its reason);
+* ``partial``: at least one source failed entirely (all its feeds failed, or
+  an unexpected error); the others were loaded.  The flow run is Completed,
+  with the failed sources named in the run message and the summary;
+* ``failed``: every source failed; nothing new could be loaded.  The flow
+  run ends Failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
+
+from crawler.client import make_client
+from crawler.fetch import Crawler
+from flows import tasks
+from newsflow import progress
+from newsflow.config import SourcesConfig, load_sources, read_toml
+from newsflow.errors import NewsflowError
+from newsflow.records import Article, Drop, FeedEntry, Page, TopicTag
+from topics.taxonomy import Taxonomy, compile_taxonomy
+from warehouse import Warehouse
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_TOPICS = REPO_ROOT / "config" / "topics.toml"
+EXTRACT_CHUNK = 100
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    status: str = "running"
+    message: str = ""
+    counts: Counter[str] = field(default_factory=Counter)
+    per_source: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    failures: Counter[str] = field(default_factory=Counter)  # "stage:reason" -> n
+    failure_samples: dict[str, list[str]] = field(default_factory=dict)
+    failed_sources: dict[str, str] = field(default_factory=dict)
+    topics: Counter[str] = field(default_factory=Counter)
+    new_stories: list[tuple[str, str, str]] = field(default_factory=list)  # (story_id, source, title)
+    crashed_runs: list[str] = field(default_factory=list)
+
+    def count(self, source: str, key: str, n: int = 1) -> None:
+        self.counts[key] += n
+        self.per_source[source][key] += n
+
+    def drop(self, d: Drop) -> None:
+        key = f"{d.stage}:{d.reason}"
+        self.failures[key] += 1
+        self.failure_samples.setdefault(key, [])
+        if len(self.failure_samples[key]) < 3:
+            self.failure_samples[key].append(d.url)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "status": self.status, "message": self.message,
+            "counts": dict(self.counts), "per_source": {k: dict(v) for k, v in self.per_source.items()},
+            "failures": dict(self.failures), "failure_samples": self.failure_samples,
+            "failed_sources": self.failed_sources, "topics": dict(self.topics),
+            "new_stories": [list(s) for s in self.new_stories], "crashed_runs": self.crashed_runs,
+        }
+
+
+def _chunks(items: list[Page], size: int) -> list[list[Page]]:
+    return [items[i:i + size] for i in range(0, len(items), size)] or []
+
+
+async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Warehouse,
+                     refetch: bool = False, logger: logging.Logger | logging.LoggerAdapter[Any] | None = None,
+                     flow_run_id: str | None = None) -> RunSummary:
+    """The pipeline body, callable inside a flow (it calls Prefect tasks)."""
+    log = logger or logging.getLogger("newsflow.ingest")
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    summary = RunSummary(run_id)
+    warehouse.migrate()
+    summary.crashed_runs = warehouse.start_run(run_id, flow_run_id, [s.id for s in config.sources])
+    if summary.crashed_runs:
+        log.warning("marked %d interrupted run(s) as crashed: %s", len(summary.crashed_runs), ", ".join(summary.crashed_runs))
+    all_drops: list[Drop] = []
+    try:
+        async with make_client(config.fetch, allow_private_hosts=config.allow_private_hosts) as client:
+            crawler = Crawler(client, config.fetch)
+
+            # discover ------------------------------------------------------
+            progress.start("discover", len(config.sources))
+            found = await asyncio.gather(*(tasks.discover(crawler, s) for s in config.sources), return_exceptions=True)
+            progress.done("discover")
+            entries_by_source: dict[str, list[FeedEntry]] = {}
+            for source, result in zip(config.sources, found, strict=True):
+                if isinstance(result, BaseException):
+                    if not isinstance(result, Exception):
+                        raise result
+                    log.error("source %s failed in discovery: %r", source.id, result)
+                    summary.failed_sources[source.id] = f"discovery error: {result!r}"
+                    all_drops.append(Drop("discover", source.id, source.homepage, "source_error", repr(result)[:500]))
+                    continue
+                entries, drops = result
+                all_drops.extend(drops)
+                summary.count(source.id, "feed_failures", len(drops))
+                if drops and len(drops) == len(source.feeds):
+                    reasons = ", ".join(sorted({d.reason for d in drops}))
+                    summary.failed_sources[source.id] = f"all {len(drops)} feed(s) failed: {reasons}"
+                entries = entries[: config.fetch.max_articles_per_source]
+                entries_by_source[source.id] = entries
+                summary.count(source.id, "discovered", len(entries))
+
+            # skip what we already hold ------------------------------------
+            flat = [e for es in entries_by_source.values() for e in es]
+            new_entries, _ = tasks.skip_known(warehouse, flat, refetch)
+            new_by_source: dict[str, list[FeedEntry]] = defaultdict(list)
+            for e in new_entries:
+                new_by_source[e.source].append(e)
+            for sid, es in entries_by_source.items():
+                summary.count(sid, "known", len(es) - len(new_by_source.get(sid, [])))
+            log.info("discover: %d feed items from %d sources, %d new, %d already stored",
+                     summary.counts["discovered"], len(config.sources), len(new_entries), summary.counts["known"])
+
+            # fetch ----------------------------------------------------------
+            progress.start("fetch", len(new_entries))
+            by_id = {s.id: s for s in config.sources}
+            fetch_ids = [sid for sid in new_by_source if new_by_source[sid]]
+            fetched = await asyncio.gather(
+                *(tasks.fetch(crawler, by_id[sid], new_by_source[sid]) for sid in fetch_ids), return_exceptions=True)
+            progress.done("fetch")
+            pages: list[Page] = []
+            for sid, result in zip(fetch_ids, fetched, strict=True):
+                if isinstance(result, BaseException):
+                    if not isinstance(result, Exception):
+                        raise result
+                    log.error("source %s failed while fetching: %r", sid, result)
+                    summary.failed_sources[sid] = f"fetch error: {result!r}"
+                    all_drops.append(Drop("fetch", sid, by_id[sid].homepage, "source_error", repr(result)[:500]))
+                    continue
+                got, drops = result
+                pages.extend(got)
+                all_drops.extend(drops)
+                summary.count(sid, "fetched", len(got))
+                summary.count(sid, "fetch_failures", len(drops))
+            fetches = list(crawler.records)
+        log.info("fetch: %d pages fetched, %d failed", summary.counts["fetched"], summary.counts["fetch_failures"])
+
+        # extract ------------------------------------------------------------
+        languages = {s.id: s.language for s in config.sources}
+        pages.sort(key=lambda p: (p.source, p.url))
+        progress.start("extract", len(pages))
+        articles: list[Article] = []
+        for i, chunk in enumerate(_chunks(pages, EXTRACT_CHUNK)):
+            got_articles, drops = tasks.extract(chunk, languages, label=f"{i * EXTRACT_CHUNK}-{i * EXTRACT_CHUNK + len(chunk)}")
+            articles.extend(got_articles)
+            all_drops.extend(drops)
+        progress.done("extract")
+        for a in articles:
+            summary.count(a.source, "extracted")
+        for d in all_drops:
+            if d.stage == "extract":
+                summary.count(d.source, "extract_failures")
+        log.info("extract: %d articles, %d pages rejected", len(articles), summary.counts["extract_failures"])
+
+        # dedupe, tag --------------------------------------------------------
+        deduped = tasks.dedupe_batch(warehouse, articles)
+        all_drops.extend(deduped.drops)
+        for d in deduped.drops:
+            summary.count(d.source, "duplicates")
+        for a in deduped.articles:
+            if a.duplicate_of:
+                summary.count(a.source, "duplicates")
+        log.info("dedupe: %d new articles, %d known URLs, %d copies of other articles",
+                 len(deduped.articles), len(deduped.drops), deduped.duplicates)
+        tags: list[TopicTag] = tasks.tag(deduped.articles, taxonomy)
+        summary.topics.update(t.topic for t in tags)
+        log.info("tag: %d tags (%s)", len(tags), ", ".join(f"{k} {v}" for k, v in summary.topics.most_common()))
+
+        # load ----------------------------------------------------------------
+        for d in all_drops:
+            summary.drop(d)
+        result = tasks.load(warehouse, run_id, deduped.articles, tags, fetches, all_drops, deduped.aliases, taxonomy.version)
+        for a in deduped.articles:
+            summary.count(a.source, "loaded")
+            if a.duplicate_of is None:
+                summary.new_stories.append((a.story_id, a.source, a.title or a.canonical_url))
+        log.info("load: %d articles, %d topic rows, %d fetch_log rows, %d drops",
+                 result.articles, result.topics, result.fetch_log, result.drops)
+    except BaseException as exc:
+        warehouse.finish_run(run_id, "failed", _run_counts(summary), f"run aborted: {exc!r}"[:1000])
+        raise
+
+    summary.status, summary.message = _status(config, summary)
+    warehouse.finish_run(run_id, summary.status, _run_counts(summary), summary.message)
+    return summary
+
+
+def _run_counts(s: RunSummary) -> dict[str, int]:
+    c = s.counts
+    return {
+        "discovered": c["discovered"], "fetched": c["fetched"],
+        "failed": c["feed_failures"] + c["fetch_failures"], "extracted": c["extracted"],
+        "duplicates": c["duplicates"], "loaded": c["loaded"],
+    }
+
+
+def _status(config: SourcesConfig, s: RunSummary) -> tuple[str, str]:
+    if not s.failed_sources:
+        return "completed", f"{s.counts['loaded']} new articles from {len(config.sources)} sources"
+    named = "; ".join(f"{k}: {v}" for k, v in sorted(s.failed_sources.items()))
+    if len(s.failed_sources) == len(config.sources):
+        return "failed", f"every source failed. {named}"
+    return "partial", f"{len(s.failed_sources)} of {len(config.sources)} sources failed. {named}"
+
+
+def summary_markdown(s: RunSummary) -> str:
+    stages = ("discovered", "known", "fetched", "fetch_failures", "extracted", "extract_failures", "duplicates", "loaded")
+    lines = [f"# Ingest run `{s.run_id}`: {s.status}", "", s.message, "",
+             "## Counts per source and stage", "",
+             "| source | " + " | ".join(stages) + " |", "|---" * (len(stages) + 1) + "|"]
+    for sid in sorted(s.per_source):
+        lines.append(f"| {sid} | " + " | ".join(str(s.per_source[sid][k]) for k in stages) + " |")
+    lines.append("| **total** | " + " | ".join(str(s.counts[k]) for k in stages) + " |")
+    lines += ["", "## Failures by reason", ""]
+    if s.failures:
+        lines += ["| stage:reason | count | sample URLs |", "|---|---|---|"]
+        for key, n in s.failures.most_common():
+            lines.append(f"| {key} | {n} | {'<br>'.join(s.failure_samples.get(key, []))} |")
+    else:
+        lines.append("None.")
+    lines += ["", f"## New stories ({len(s.new_stories)})", ""]
+    lines += [f"- {title} ({source})" for _, source, title in s.new_stories[:50]] or ["None."]
+    lines += ["", "## Topics", ""]
+    lines += [f"- {k}: {v}" for k, v in s.topics.most_common()] or ["None."]
+    return "\n".join(lines)
+
+
+@flow(name="ingest", log_prints=False)
+async def ingest(sources_file: str = "config/sources.toml", db: str = "data/newsflow.duckdb",
+                 only: list[str] | None = None, topics_file: str | None = None,
+                 refetch: bool = False) -> dict[str, Any]:
+    """Fetch new articles from the sources' feeds and load them into DuckDB."""
+    logger = get_run_logger()
+    config = load_sources(sources_file).select(only)
+    taxonomy = compile_taxonomy(read_toml(topics_file or DEFAULT_TOPICS))
+    summary = await run_ingest(config, taxonomy, Warehouse(db), refetch=refetch, logger=logger,
+                               flow_run_id=str(flow_run.get_id() or ""))
+    await create_markdown_artifact(markdown=summary_markdown(summary), key="ingest-summary",
+                                   description=f"newsflow ingest run {summary.run_id}: {summary.status}")
+    if summary.status == "failed":
+        raise NewsflowError(summary.message)
+    if summary.status == "partial":
+        logger.warning(summary.message)
+    return summary.as_dict()

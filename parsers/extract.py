@@ -1,0 +1,120 @@
+"""A fetched page to an :class:`Article`: trafilatura first, then cleaning.
+
+``extract_page`` is pure and deterministic.  It returns an Article or a
+Drop with the reason; it never raises for a bad page.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import trafilatura
+
+from newsflow.errors import ExtractError
+from newsflow.records import Article, Drop, Page
+from parsers.boilerplate import clean_text
+from parsers.html import canonical_link, decode_html, page_language, parse_tree
+from parsers.urls import article_id, canonicalize, site_of
+
+CLEANER_VERSION = "1"
+EXTRACTOR = f"trafilatura-{trafilatura.__version__}+clean-{CLEANER_VERSION}"
+MIN_WORDS = 40  # below this a page is a stub, a gallery or a paywall teaser
+
+# Hidden elements hold structured-data or AMP copies of the article, cookie
+# banners and the like; they are never visible article text.
+HIDDEN_XPATH = [
+    "//*[@hidden]",
+    "//*[@aria-hidden='true']",
+    "//*[contains(translate(@style, ' ', ''), 'display:none')]",
+    "//*[contains(translate(@style, ' ', ''), 'visibility:hidden')]",
+]
+_DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+
+
+def _parse_date(value: str | None) -> tuple[datetime | None, bool]:
+    """(timestamp, has_time) from htmldate's output."""
+    if not value:
+        return None, False
+    for fmt, has_time in (("%Y-%m-%dT%H:%M:%S%z", True), ("%Y-%m-%dT%H:%M:%S", True), ("%Y-%m-%d", False)):
+        try:
+            dt = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        return dt.astimezone(UTC), has_time and not (dt.hour == dt.minute == dt.second == 0)
+    return None, False
+
+
+def _pick_date(extracted: str | None, feed: datetime | None, fetched_at: datetime) -> datetime | None:
+    """The page's date; the feed's date when the page has none, or when the
+    page gives only a day and the feed a time on that day."""
+    page_dt, has_time = _parse_date(extracted)
+    if page_dt is not None and page_dt > fetched_at + timedelta(days=1):
+        page_dt = None  # a date in the future is a parsing accident
+    if page_dt is None:
+        return feed
+    if not has_time and feed is not None and feed.date() == page_dt.date():
+        return feed
+    return page_dt
+
+
+def _authors(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    parts = re.split(r"\s*(?:;|\band\b|\bet\b|&)\s*", value)
+    seen: list[str] = []
+    for p in parts:
+        p = p.strip(" ,")
+        if p and p not in seen:
+            seen.append(p)
+    return tuple(seen)
+
+
+def extract_page(page: Page, language: str | None = None) -> Article | Drop:
+    """Extract one page.  ``language`` is the source's default language."""
+    try:
+        html_text, _encoding = decode_html(page.body, page.charset)
+        tree = parse_tree(html_text)
+    except ExtractError as exc:
+        return Drop("extract", page.source, page.url, exc.reason, exc.message)
+
+    canonical = canonicalize(canonical_link(tree, page.final_url) or page.final_url)
+    lang = page_language(tree) or language
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=page.final_url,
+        include_comments=False,
+        with_metadata=True,
+        include_tables=False,
+        prune_xpath=HIDDEN_XPATH,
+        date_extraction_params=_DATE_PARAMS,
+    )
+    if doc is None or not doc.text:
+        return Drop("extract", page.source, page.url, "no_content", "trafilatura found no article text")
+
+    title = (doc.title or (page.entry.title if page.entry else None) or None)
+    text, removed = clean_text(doc.text, title)
+    words = len(text.split())
+    if words < MIN_WORDS:
+        return Drop("extract", page.source, page.url, "too_short",
+                    f"{words} words after cleaning (minimum {MIN_WORDS})")
+
+    feed_date = page.entry.published_at if page.entry else None
+    return Article(
+        article_id=article_id(canonical),
+        url=page.final_url,
+        canonical_url=canonical,
+        source=page.source,
+        site=site_of(canonical),
+        title=title,
+        authors=_authors(doc.author),
+        published_at=_pick_date(doc.date, feed_date, page.fetched_at),
+        language=lang,
+        text=text,
+        fetched_at=page.fetched_at,
+        http_status=page.status,
+        extractor=EXTRACTOR,
+        removed=tuple(removed),
+    )

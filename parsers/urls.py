@@ -1,0 +1,42 @@
+"""URL canonicalisation.
+
+courlan (trafilatura's own URL library) does the normalisation: lower-case
+host, default ports, sorted query, tracking parameters (utm_*, fbclid, ...)
+and fragments removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urljoin, urlsplit
+
+import courlan
+
+
+def canonicalize(url: str) -> str:
+    """The normalised form of ``url`` used for identity and dedupe."""
+    try:
+        return courlan.normalize_url(url, strict=True)
+    except ValueError:
+        return url.split("#", 1)[0]
+
+
+def resolve(base: str, href: str | None) -> str | None:
+    """``href`` made absolute against ``base``; None unless http(s)."""
+    if not href:
+        return None
+    absolute = urljoin(base, href.strip())
+    parts = urlsplit(absolute)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return absolute
+
+
+def article_id(canonical_url: str) -> str:
+    """A stable id: the first 16 hex digits of SHA-1 of the canonical URL."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+def site_of(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    return host[4:] if host.startswith("www.") else host

@@ -1,0 +1,1 @@
+"""Fingerprints, duplicate detection and story assignment.  No HTTP, no Prefect."""

@@ -1,0 +1,2 @@
+"""Topic tagging with evidence, from the taxonomy in ``config/topics.toml``.
+No HTTP, no Prefect."""

@@ -1,0 +1,260 @@
+"""The warehouse's narrow storage API.
+
+Writers open a connection per operation and keep transactions short, so a
+reader (``newsflow sql``) is never locked out for long; when another process
+holds DuckDB's file lock, opening retries with backoff for ``lock_timeout``
+seconds before failing with a clear error.  Loads are bulk inserts from
+Arrow tables, never row by row.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from newsflow.errors import WarehouseError
+from newsflow.records import Article, Drop, FetchRecord, TopicTag
+from stories.dedupe import Known
+from warehouse import migrate
+
+TS = pa.timestamp("us", tz="UTC")
+
+ARTICLE_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("url", pa.string()), ("canonical_url", pa.string()),
+    ("source", pa.string()), ("site", pa.string()), ("title", pa.string()),
+    ("authors", pa.list_(pa.string())), ("published_at", TS), ("fetched_at", TS),
+    ("language", pa.string()), ("text", pa.string()), ("word_count", pa.int32()),
+    ("content_hash", pa.string()), ("story_id", pa.string()), ("duplicate_of", pa.string()),
+    ("http_status", pa.int32()), ("extractor", pa.string()), ("run_id", pa.string()),
+    ("removed", pa.list_(pa.struct([("rule", pa.string()), ("text", pa.string())]))),
+])
+TOPIC_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("topic", pa.string()), ("score", pa.float64()),
+    ("evidence", pa.list_(pa.struct([("phrase", pa.string()), ("field", pa.string()),
+                                     ("start", pa.int32()), ("end", pa.int32())]))),
+    ("taxonomy_version", pa.string()), ("tagged_at", TS),
+])
+FETCH_SCHEMA = pa.schema([
+    ("run_id", pa.string()), ("source", pa.string()), ("url", pa.string()), ("kind", pa.string()),
+    ("fetched_at", TS), ("status", pa.int32()), ("error", pa.string()), ("bytes", pa.int64()),
+    ("elapsed_ms", pa.float64()), ("final_url", pa.string()), ("detail", pa.string()),
+])
+DROP_SCHEMA = pa.schema([
+    ("run_id", pa.string()), ("stage", pa.string()), ("source", pa.string()), ("url", pa.string()),
+    ("reason", pa.string()), ("detail", pa.string()), ("dropped_at", TS),
+])
+URL_SCHEMA = pa.schema([("url", pa.string()), ("article_id", pa.string()), ("first_seen_at", TS)])
+COUNT_COLUMNS = ("discovered", "fetched", "failed", "extracted", "duplicates", "loaded")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    articles: int
+    topics: int
+    fetch_log: int
+    drops: int
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Warehouse:
+    def __init__(self, path: str | Path, lock_timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+
+    # -- connections -----------------------------------------------------
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if read_only and not self.path.exists():
+            raise WarehouseError(f"no warehouse at {self.path}; run `newsflow ingest` or `newsflow demo` first")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise WarehouseError(
+                        f"cannot open {self.path}{' read-only' if read_only else ''}: {exc}. "
+                        "Another process holds the warehouse; close it or try again."
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def migrate(self) -> list[int]:
+        with self.connect() as con:
+            return migrate.apply(con)
+
+    # -- lookups ---------------------------------------------------------
+
+    def known_urls(self, urls: Sequence[str]) -> set[str]:
+        """Which of ``urls`` already led to a stored article."""
+        if not urls:
+            return set()
+        keys = pa.table({"url": pa.array(list(urls), pa.string())})
+        with self.connect() as con:
+            con.register("keys", keys)
+            rows = con.execute(
+                "SELECT k.url FROM keys k WHERE EXISTS (SELECT 1 FROM article_urls u WHERE u.url = k.url)"
+                " OR EXISTS (SELECT 1 FROM articles a WHERE a.canonical_url = k.url)"
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def lookup(self, canonical_urls: Sequence[str], hashes: Sequence[str]) -> Known:
+        with self.connect() as con:
+            con.register("c_keys", pa.table({"k": pa.array(list(set(canonical_urls)), pa.string())}))
+            con.register("h_keys", pa.table({"k": pa.array(list(set(hashes)), pa.string())}))
+            canon = con.execute(
+                "SELECT a.canonical_url, a.article_id FROM articles a JOIN c_keys c ON a.canonical_url = c.k"
+            ).fetchall()
+            # the earliest article holding each hash is the original
+            hashed = con.execute(
+                "SELECT a.content_hash, arg_min(a.article_id, (coalesce(a.published_at, a.fetched_at), a.article_id)),"
+                " arg_min(a.story_id, (coalesce(a.published_at, a.fetched_at), a.article_id))"
+                " FROM articles a JOIN h_keys h ON a.content_hash = h.k WHERE a.duplicate_of IS NULL"
+                " GROUP BY a.content_hash"
+            ).fetchall()
+        return Known(canonical_urls=dict(canon), hashes={h: (aid, sid) for h, aid, sid in hashed})
+
+    # -- runs ------------------------------------------------------------
+
+    def start_run(self, run_id: str, flow_run_id: str | None, sources: Sequence[str]) -> list[str]:
+        """Record a new run; mark runs left 'running' by dead processes on
+        this host as 'crashed'.  Returns the ids of runs so marked."""
+        host = socket.gethostname()
+        now = datetime.now(UTC)
+        with self.connect() as con:
+            stale = con.execute(
+                "SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]
+            ).fetchall()
+            crashed = [rid for rid, pid in stale if pid is None or not _pid_alive(pid)]
+            con.execute("BEGIN TRANSACTION")
+            for rid in crashed:
+                con.execute(
+                    "UPDATE runs SET status = 'crashed', finished_at = ?, message = coalesce(message, '')"
+                    " || 'process ended without finishing the run' WHERE run_id = ?", [now, rid])
+            con.execute(
+                "INSERT INTO runs (run_id, flow_run_id, started_at, status, sources, host, pid)"
+                " VALUES (?, ?, ?, 'running', ?, ?, ?)",
+                [run_id, flow_run_id, now, list(sources), host, os.getpid()],
+            )
+            con.execute("COMMIT")
+        return crashed
+
+    def finish_run(self, run_id: str, status: str, counts: dict[str, int], message: str | None) -> None:
+        sets = ", ".join(f"{c} = ?" for c in COUNT_COLUMNS)
+        with self.connect() as con:
+            con.execute(
+                f"UPDATE runs SET status = ?, finished_at = ?, message = ?, {sets} WHERE run_id = ?",
+                [status, datetime.now(UTC), message, *(int(counts.get(c, 0)) for c in COUNT_COLUMNS), run_id],
+            )
+
+    # -- the load --------------------------------------------------------
+
+    def load(self, run_id: str, articles: Sequence[Article], tags: Sequence[TopicTag],
+             fetches: Sequence[FetchRecord], drops: Sequence[Drop], aliases: Sequence[tuple[str, str]],
+             taxonomy_version: str) -> LoadResult:
+        """Write one run's results in a single transaction, in bulk."""
+        now = datetime.now(UTC)
+        art = pa.Table.from_pylist([_article_row(a, run_id) for a in articles], schema=ARTICLE_SCHEMA)
+        top = pa.Table.from_pylist([_topic_row(t, taxonomy_version, now) for t in tags], schema=TOPIC_SCHEMA)
+        fet = pa.Table.from_pylist([_fetch_row(f, run_id) for f in fetches], schema=FETCH_SCHEMA)
+        drp = pa.Table.from_pylist(
+            [{"run_id": run_id, "stage": d.stage, "source": d.source, "url": d.url, "reason": d.reason,
+              "detail": d.detail, "dropped_at": now} for d in drops], schema=DROP_SCHEMA)
+        url_rows = [{"url": a.url, "article_id": a.article_id, "first_seen_at": now} for a in articles]
+        url_rows += [{"url": a.canonical_url, "article_id": a.article_id, "first_seen_at": now} for a in articles]
+        url_rows += [{"url": u, "article_id": aid, "first_seen_at": now} for u, aid in aliases]
+        urls = pa.Table.from_pylist(url_rows, schema=URL_SCHEMA)
+        with self.connect() as con:
+            for name, table in (("new_articles", art), ("new_topics", top), ("new_fetches", fet),
+                                ("new_drops", drp), ("new_urls", urls)):
+                con.register(name, table)
+            try:
+                con.execute("BEGIN TRANSACTION")
+                before = _count(con, "articles")
+                con.execute("INSERT INTO articles BY NAME SELECT * FROM new_articles ON CONFLICT DO NOTHING")
+                inserted = _count(con, "articles") - before
+                con.execute(
+                    "INSERT INTO article_topics BY NAME SELECT * FROM new_topics"
+                    " WHERE article_id IN (SELECT article_id FROM new_articles) ON CONFLICT DO NOTHING")
+                con.execute("INSERT INTO fetch_log BY NAME SELECT * FROM new_fetches")
+                con.execute("INSERT INTO drops BY NAME SELECT * FROM new_drops")
+                con.execute(
+                    "INSERT INTO article_urls BY NAME SELECT DISTINCT ON (url) * FROM new_urls ON CONFLICT DO NOTHING")
+                con.execute("COMMIT")
+            except duckdb.Error as exc:
+                con.execute("ROLLBACK")
+                raise WarehouseError(f"loading run {run_id} into {self.path} failed: {exc}") from exc
+        return LoadResult(inserted, top.num_rows, fet.num_rows, drp.num_rows)
+
+    # -- reading ---------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one read-only statement; returns (column names, rows)."""
+        with self.connect(read_only=True) as con:
+            try:
+                cur = con.execute(sql, params or [])
+            except duckdb.Error as exc:
+                raise WarehouseError(f"query failed: {exc}") from exc
+            if cur.description is None:
+                return [], []
+            return [d[0] for d in cur.description], cur.fetchall()
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _article_row(a: Article, run_id: str) -> dict[str, Any]:
+    return {
+        "article_id": a.article_id, "url": a.url, "canonical_url": a.canonical_url, "source": a.source,
+        "site": a.site, "title": a.title, "authors": list(a.authors), "published_at": a.published_at,
+        "fetched_at": a.fetched_at, "language": a.language, "text": a.text, "word_count": a.word_count,
+        "content_hash": a.content_hash, "story_id": a.story_id, "duplicate_of": a.duplicate_of,
+        "http_status": a.http_status, "extractor": a.extractor, "run_id": run_id,
+        "removed": [{"rule": r.rule, "text": r.text} for r in a.removed],
+    }
+
+
+def _topic_row(t: TopicTag, version: str, now: datetime) -> dict[str, Any]:
+    return {
+        "article_id": t.article_id, "topic": t.topic, "score": t.score,
+        "evidence": [{"phrase": e.phrase, "field": e.field, "start": e.start, "end": e.end} for e in t.evidence],
+        "taxonomy_version": version, "tagged_at": now,
+    }
+
+
+def _fetch_row(f: FetchRecord, run_id: str) -> dict[str, Any]:
+    return {
+        "run_id": run_id, "source": f.source, "url": f.url, "kind": f.kind, "fetched_at": f.fetched_at,
+        "status": f.status, "error": f.error, "bytes": f.bytes, "elapsed_ms": f.elapsed_ms,
+        "final_url": f.final_url, "detail": f.detail,
+    }
