@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpcore
 import httpx
 
-from crawler.guard import GuardedBackend
+from crawler.guard import GuardedBackend, is_public_address
 from newsflow.config import FetchSettings
 
 
-def make_client(settings: FetchSettings, *, allow_private_hosts: bool) -> httpx.AsyncClient:
+def make_client(settings: FetchSettings, *, allow_private_hosts: bool,
+                address_policy: Callable[[str], bool] = is_public_address) -> httpx.AsyncClient:
     """An async client with timeouts, the project's User-Agent and, unless
     ``allow_private_hosts``, the private-address guard on every connection.
 
@@ -32,7 +35,7 @@ def make_client(settings: FetchSettings, *, allow_private_hosts: bool) -> httpx.
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(),
+            network_backend=GuardedBackend(address_policy),
         )
     return httpx.AsyncClient(
         transport=transport,

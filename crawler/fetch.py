@@ -116,7 +116,7 @@ class Crawler:
         except _Failure as exc:
             if exc.status is not None and 400 <= exc.status < 500:
                 return RobotsRules(None)
-            return RobotsRules(None, disallow_all=True)
+            return RobotsRules(None, unavailable=exc.reason)
         return RobotsRules(body.body.decode("utf-8", errors="replace"))
 
     # -- one URL ---------------------------------------------------------
@@ -235,11 +235,16 @@ class Crawler:
         stage = "discover" if kind == "feed" else "fetch"
         rules = await self.robots_for(url, source)
         if not rules.allowed(url, self.settings.user_agent):
+            if rules.unavailable == "blocked_private_address":
+                reason, detail = rules.unavailable, "the host resolves to a private, loopback or reserved address"
+            elif rules.unavailable is not None:
+                reason, detail = "robots_unavailable", f"robots.txt could not be read ({rules.unavailable}); not crawling the host this run"
+            else:
+                reason, detail = "robots_disallowed", "robots.txt disallows this URL for our User-Agent"
             now = datetime.now(UTC)
             self.records.append(FetchRecord(source=source, url=url, kind=kind, fetched_at=now, status=None,
-                                            error="robots_disallowed", bytes=0, elapsed_ms=0.0,
-                                            detail="robots.txt disallows this URL for our User-Agent"))
-            return None, Drop(stage, source, url, "robots_disallowed", "robots.txt disallows this URL")
+                                            error=reason, bytes=0, elapsed_ms=0.0, detail=detail))
+            return None, Drop(stage, source, url, reason, detail)
         try:
             return await self._get(url, source, kind, accept=accept), None
         except _Failure as exc:
@@ -270,7 +275,7 @@ class Crawler:
                 progress.advance("fetch")
                 if drop is not None:
                     drops.append(drop)
-                    if drop.reason != "robots_disallowed":
+                    if drop.reason not in ("robots_disallowed",):
                         consecutive += 1
                         if consecutive >= self.settings.circuit_breaker and tripped is None:
                             tripped = f"skipped after {consecutive} consecutive failures (last: {drop.reason})"

@@ -45,10 +45,15 @@ def is_public_address(address: str) -> bool:
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """An httpcore network backend that refuses non-public peers."""
+    """An httpcore network backend that refuses non-public peers.
 
-    def __init__(self) -> None:
+    ``allowed`` decides per peer address (default: :func:`is_public_address`);
+    tests pass a stricter or looser policy to exercise the guard on loopback.
+    """
+
+    def __init__(self, allowed: typing.Callable[[str], bool] = is_public_address) -> None:
         self._inner = AutoBackend()
+        self._allowed = allowed
 
     async def connect_tcp(
         self,
@@ -63,7 +68,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         )
         sock = stream.get_extra_info("socket")
         peer = sock.getpeername()[0] if sock is not None else host
-        if not is_public_address(peer):
+        if not self._allowed(peer):
             await stream.aclose()
             raise BlockedAddressError(host, peer)
         return stream

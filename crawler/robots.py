@@ -9,8 +9,12 @@ from protego import Protego
 class RobotsRules:
     """The rules of one host.  ``None`` text means "no robots.txt": allow all."""
 
-    def __init__(self, text: str | None, *, disallow_all: bool = False) -> None:
-        self.disallow_all = disallow_all
+    def __init__(self, text: str | None, *, unavailable: str | None = None) -> None:
+        """``unavailable`` is the reason robots.txt could not be read (a 5xx,
+        no answer, a refused address); RFC 9309 says to disallow everything
+        then, and the reason is what fetches report."""
+        self.unavailable = unavailable
+        self.disallow_all = unavailable is not None
         self._parser = Protego.parse(text) if text else None
 
     def allowed(self, url: str, user_agent: str) -> bool:

@@ -19,7 +19,8 @@ from parsers.urls import article_id, canonicalize, site_of
 
 CLEANER_VERSION = "1"
 EXTRACTOR = f"trafilatura-{trafilatura.__version__}+clean-{CLEANER_VERSION}"
-MIN_WORDS = 40  # below this a page is a stub, a gallery or a paywall teaser
+MIN_WORDS = 40  # below this a page is a stub, a gallery or a paywall teaser...
+MIN_CHARS = 200  # ...unless it is long in characters (scripts written without spaces)
 
 # Hidden elements hold structured-data or AMP copies of the article, cookie
 # banners and the like; they are never visible article text.
@@ -97,7 +98,7 @@ def extract_page(page: Page, language: str | None = None) -> Article | Drop:
     title = (doc.title or (page.entry.title if page.entry else None) or None)
     text, removed = clean_text(doc.text, title)
     words = len(text.split())
-    if words < MIN_WORDS:
+    if words < MIN_WORDS and len(text) < MIN_CHARS:
         return Drop("extract", page.source, page.url, "too_short",
                     f"{words} words after cleaning (minimum {MIN_WORDS})")
 

@@ -69,8 +69,12 @@ def parse_feed(body: bytes, feed_url: str, source: str) -> FeedResult:
                 feed_url=feed_url,
                 title=(item.get("title") or None),
                 published_at=_when(item.get("published_parsed")),
-                updated_at=_when(item.get("updated_parsed")),
+                # dict.get: FeedParserDict.get would fall back to the published date
+                updated_at=_when(dict.get(item, "updated_parsed")),
                 summary=(item.get("summary") or None),
             )
         )
+    if not entries and parsed.get("bozo"):
+        return FeedResult([], "malformed_feed", f"no usable item could be read: {parsed.get('bozo_exception')}",
+                          skipped=skipped)
     return FeedResult(entries, skipped=skipped)

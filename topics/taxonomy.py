@@ -1,6 +1,6 @@
 """The taxonomy, compiled from ``config/topics.toml`` (see that file's header
 for the format).  Terms are matched on folded text (lower-case, accents
-stripped) with word boundaries; ``*`` at the end of a term means "any word
+stripped) with word boundaries; ``*`` at the end of a word means "any word
 ending" (``migrant*`` matches migrant, migrants, migrantes).
 """
 
@@ -44,13 +44,10 @@ class Taxonomy:
 
 
 def term_regex(term: str) -> str:
-    """A term as a regex over folded text."""
-    t = fold(term.strip())
-    wildcard = t.endswith("*")
-    t = t.rstrip("*")
-    parts = re.split(r"[\s\-]+", t)
-    body = r"[\s\-]*".join(re.escape(p) for p in parts if p)
-    return body + (r"\w*" if wildcard else "")
+    """A term as a regex over folded text.  Words are separated by spaces or
+    hyphens; a word ending in ``*`` matches any ending."""
+    words = [w for w in re.split(r"[\s\-]+", fold(term.strip())) if w]
+    return r"[\s\-]*".join(re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words)
 
 
 def _alternation(terms: list[str]) -> str:

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from parsers.boilerplate import clean_text, contains_cta
+
+LONG = ("The interior ministry said on Monday that the new reception centre would open in May, "
+        "and that it would house up to 400 people while their applications are examined by the courts.")
+
+
+def test_share_widget_line_from_the_example_is_removed() -> None:
+    text, removed = clean_text("date 2021-04-11 Spread the love\nRabat – Morocco played a “strong role”.", None)
+    assert text == "Rabat – Morocco played a “strong role”."
+    assert [r.rule for r in removed] == ["share_widget"]
+
+
+def test_share_widget_glued_to_the_first_paragraph() -> None:
+    text, removed = clean_text("date 2021-04-11 Spread the love Rabat – Morocco played a strong role. " + LONG, None)
+    assert text.startswith("Rabat – Morocco")
+    assert "Spread the love" not in text and "date 2021" not in text
+    assert removed[0].text == "date 2021-04-11 Spread the love"
+
+
+def test_prompts_and_teasers_in_english_and_french() -> None:
+    raw = "\n".join([
+        LONG,
+        "Read more: Storks return to the Strait",
+        "Sign up for the Maghreb Daily newsletter and get the day's top stories every morning.",
+        "Click here to get the Maghreb Daily app for breaking news alerts.",
+        "Follow us on Facebook and Twitter",
+        "Lire aussi : Les passeurs arrêtés à Tanger",
+        "Abonnez-vous à notre newsletter pour recevoir l'essentiel de l'actualité chaque matin.",
+        "Suivez-nous sur Facebook et Twitter",
+        "Partagez cet article",
+        "Photo: AFP",
+        "Contact the author at desk@example.com",
+        LONG,
+    ])
+    text, removed = clean_text(raw, None)
+    assert text == LONG + "\n\n" + LONG
+    assert [r.rule for r in removed] == ["teaser", "call_to_action", "call_to_action", "call_to_action", "teaser",
+                                         "call_to_action", "call_to_action", "share_widget", "credit", "credit"]
+    assert contains_cta(text) == []
+
+
+def test_headline_repeated_as_first_line() -> None:
+    text, removed = clean_text("Storks Return\n" + LONG, "Storks return")
+    assert text == LONG and removed[0].rule == "headline_repeat"
+
+
+def test_prose_that_mentions_sharing_or_newsletters_survives() -> None:
+    quote = ("“We will share this article with every school in the region so that children learn what happened,” "
+             "the teacher said, adding that the town's newsletter had followed the case for many months and "
+             "that families wanted to read more about it before the trial opens next week in Tangier.")
+    text, removed = clean_text(quote, None)
+    assert text == quote and removed == []
+
+
+def test_read_more_inside_a_sentence_is_not_a_teaser() -> None:
+    line = "Readers who want to read more: the full report is published on the ministry's website today."
+    text, _ = clean_text(line, None)
+    assert text == line

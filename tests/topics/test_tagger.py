@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsflow.config import read_toml
+from newsflow.demo.site import load_content
+from newsflow.errors import ConfigError
+from newsflow.records import Article
+from topics.tagger import tag_article
+from topics.taxonomy import Taxonomy, compile_taxonomy
+
+SPECIALIST = {"migration", "human_trafficking", "migrant_smuggling", "terrorism", "organised_crime"}
+
+
+@pytest.fixture(scope="module")
+def taxonomy(topics_file: Path) -> Taxonomy:
+    return compile_taxonomy(read_toml(topics_file))
+
+
+@pytest.fixture(scope="module")
+def topics_file() -> Path:
+    return Path(__file__).resolve().parents[2] / "config" / "topics.toml"
+
+
+def article(title: str, text: str) -> Article:
+    return Article("id", "u", "u", "s", "s", title, (), None, "en", text, datetime(2021, 4, 1, tzinfo=UTC), 200, "t")
+
+
+def topics(taxonomy: Taxonomy, title: str, text: str) -> set[str]:
+    return {t.topic for t in tag_article(article(title, text), taxonomy)}
+
+
+def test_the_terror_tv_series_is_not_terrorism(taxonomy: Taxonomy) -> None:
+    got = topics(taxonomy, "‘The Terror’ season two review: horror on the ice",
+                 "The Terror returns for a second season. The series, a horror drama, follows a doomed crew; "
+                 "each episode builds the dread of the first season of The Terror.")
+    assert "terrorism" not in got
+
+
+def test_migration_of_birds_and_data_is_not_migration(taxonomy: Taxonomy) -> None:
+    assert "migration" not in topics(taxonomy, "Storks cross the Strait",
+                                     "The autumn migration of storks and raptors over the Strait of Gibraltar peaked; "
+                                     "birdwatchers counted the first migrants of the season, thousands of birds.")
+    assert "migration" not in topics(taxonomy, "Migration des données vers le cloud",
+                                     "La migration des données vers le cloud inquiète les PME; la migration des "
+                                     "serveurs et des logiciels coûte cher.")
+
+
+def test_french_and_spanish_terms_are_matched(taxonomy: Taxonomy) -> None:
+    got = topics(taxonomy, "Des passeurs arrêtés à Tanger",
+                 "Des migrants et des réfugiés ont été secourus. Les passeurs, accusés de traite des êtres humains, "
+                 "exigeaient 2 000 euros par personne. Les victimes de la traite ont été prises en charge.")
+    assert {"migration", "migrant_smuggling", "human_trafficking"} <= got
+    assert "migration" in topics(taxonomy, "Llegan migrantes", "Los migrantes llegaron en pateras a Almería.")
+
+
+def test_word_boundaries(taxonomy: Taxonomy) -> None:
+    # "isis" inside another word, "iom" inside "biome" are not matches
+    assert "terrorism" not in topics(taxonomy, "Crisis talks", "The crisis in the biome worsened, analysts said.")
+
+
+def test_evidence_has_offsets_into_the_field(taxonomy: Taxonomy) -> None:
+    a = article("Migrants rescued", "Smugglers abandoned 53 migrants in the desert, the IOM said; migrants walked.")
+    tags = {t.topic: t for t in tag_article(a, taxonomy)}
+    for ev in tags["migration"].evidence:
+        source = a.title if ev.field == "title" else a.text
+        assert source[ev.start:ev.end] == ev.phrase
+    assert 0 < tags["migration"].score <= 1
+
+
+def test_example_article_topics(taxonomy: Taxonomy) -> None:
+    content = load_content()
+    ex = next(a for a in content["articles"] if a["outlet"] == "mwn")
+    got = topics(taxonomy, ex["title"], "\n\n".join(ex["paragraphs"]))
+    assert {"human_trafficking", "migrant_smuggling", "migration", "terrorism"} <= got
+
+
+def test_demo_articles_get_their_specialist_topics(taxonomy: Taxonomy) -> None:
+    content = load_content()
+    by_ref = {f'{a["outlet"]}:{a["path"]}': a for a in content["articles"]}
+    for a in content["articles"]:
+        paras = a.get("paragraphs") or by_ref[a["copy_of"]]["paragraphs"]
+        got = topics(taxonomy, a["title"], "\n\n".join(paras)) & SPECIALIST
+        assert got == set(a["topics"]) & SPECIALIST, a["title"]
+
+
+def test_taxonomy_version_changes_with_the_file(topics_file: Path) -> None:
+    data = read_toml(topics_file)
+    v1 = compile_taxonomy(data).version
+    data["topics"]["migration"]["threshold"] = 0.9
+    assert compile_taxonomy(data).version != v1
+
+
+def test_bad_taxonomy_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="topics.x"):
+        compile_taxonomy({"topics": {"x": {"label": "X"}}})
