@@ -112,10 +112,16 @@ def ingest(
     refetch: Annotated[bool, typer.Option("--refetch", help="Fetch URLs already stored.")] = False,
 ) -> None:
     """Run the ingest flow once."""
+    from flows.ingest import DEFAULT_TOPICS
     from flows.ingest import ingest as ingest_flow
+    from newsflow.config import load_sources, read_toml
+    from topics.taxonomy import compile_taxonomy
 
     path = db_path(db)
     try:
+        # Check the files before Prefect starts, so a typo costs no server start-up.
+        load_sources(sources).select(only)
+        compile_taxonomy(read_toml(topics or DEFAULT_TOPICS))
         summary = _with_progress(asyncio.run, ingest_flow(
             sources_file=str(sources), db=path, only=only, topics_file=str(topics) if topics else None,
             refetch=refetch))

@@ -1,0 +1,45 @@
+"""The ``newsflow`` command as a user runs it, in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def newsflow(*args: str, env: dict[str, str] | None = None, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    full_env.update({"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "COLUMNS": "200"})
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=REPO, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_demo_then_sql(tmp_path: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    run = newsflow("demo", env={"NEWSFLOW_DB": str(db)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = run.stdout
+    assert "31 new articles from 4 sources" in out
+    for expected in ("morocco-world-news", "sahel-wire", "human_trafficking", "Try next:", "newsflow sql"):
+        assert expected in out
+    sql = newsflow("sql", "SELECT source, count(*) AS n FROM articles GROUP BY 1 ORDER BY 1", "--db", str(db))
+    assert sql.returncode == 0, sql.stderr
+    assert "maghreb-daily" in sql.stdout and "11" in sql.stdout
+
+
+def test_sql_errors_are_clear(tmp_path: Path) -> None:
+    run = newsflow("sql", "SELECT 1", "--db", str(tmp_path / "missing.duckdb"))
+    assert run.returncode == 1
+    assert "no warehouse at" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_bad_sources_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "s.toml"
+    bad.write_text('[[sources]]\nname = "X"\nhomepage = "ftp://x"\nfeeds = ["https://x.example/f"]\nlanguage = "en"\n')
+    run = newsflow("ingest", "--sources", str(bad), "--db", str(tmp_path / "w.duckdb"))
+    assert run.returncode == 1
+    assert "is not an http(s) URL" in run.stderr and "Traceback" not in run.stderr
