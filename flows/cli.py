@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -147,8 +148,10 @@ def demo(db: DbOption = None) -> None:
     print_summary(summary, path)
     console.print("\n[bold]Try next:[/bold]")
     flag = f" --db {path}" if path != DEFAULT_DB else ""
+    # Suggest a command that works from here: newsflow on PATH, else ./dev.
+    exe = "newsflow" if shutil.which("newsflow") else ("./dev" if Path("dev").exists() else sys.argv[0])
     for q in EXAMPLE_QUERIES:
-        console.print(f'  newsflow sql{flag} "{q}"', soft_wrap=True, highlight=False)
+        console.print(f'  {exe} sql{flag} "{q}"', soft_wrap=True, highlight=False)
 
 
 @app.command()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from prefect import serve
 
 from newsflow.config import load_sources
 
 
-def serve_schedules(sources_file: str, db: str) -> None:
+def build_deployments(sources_file: str, db: str) -> list[Any]:
     """One deployment per distinct cron schedule, each ingesting the sources
-    on that schedule.  Blocks until interrupted."""
+    on that schedule."""
     from flows.ingest import ingest
 
     config = load_sources(sources_file)
@@ -26,4 +27,9 @@ def serve_schedules(sources_file: str, db: str) -> None:
             parameters={"sources_file": sources_file, "db": db, "only": ids},
             tags=["newsflow", *ids],
         ))
-    serve(*deployments)
+    return deployments
+
+
+def serve_schedules(sources_file: str, db: str) -> None:
+    """Serve the deployments until interrupted."""
+    serve(*build_deployments(sources_file, db))

@@ -176,3 +176,34 @@ def test_private_addresses_are_refused_unless_allowed(site: Site, tmp_path: Path
     assert rows == [("blocked_private_address",)]
     _, rows = wh.query("SELECT status FROM runs")
     assert rows == [("failed",)]
+
+
+def test_run_publishes_its_summary_artifact(first_runs: tuple) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    _, first, second, _ = first_runs
+
+    async def read() -> list:
+        async with get_client() as client:
+            return await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-summary"])))
+
+    artifacts = asyncio.run(read())
+    bodies = [a.data for a in artifacts]
+    assert any(first["run_id"] in b for b in bodies) and any(second["run_id"] in b for b in bodies)
+    body = next(b for b in bodies if first["run_id"] in b)
+    for expected in ("Counts per source and stage", "discover:malformed_feed", "fetch:http_404", "New stories",
+                     "human_trafficking"):
+        assert expected in body
+
+
+def test_serve_builds_one_deployment_per_schedule(tmp_path: Path) -> None:
+    from flows.schedule import build_deployments
+
+    sources = Path(__file__).resolve().parents[2] / "config" / "sources.toml"
+    deployments = build_deployments(str(sources), str(tmp_path / "w.duckdb"))
+    crons = sorted(d.schedules[0].schedule.cron for d in deployments)
+    assert crons == ["*/30 * * * *", "0 * * * *", "0 */2 * * *"]
+    every_source = sorted(i for d in deployments for i in d.parameters["only"])
+    assert len(every_source) == 9 and "morocco-world-news" in every_source
+    assert all("newsflow" in d.tags for d in deployments)
