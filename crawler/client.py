@@ -7,6 +7,7 @@ from collections.abc import Callable
 import httpcore
 import httpx
 
+from crawler.decode import ACCEPT_ENCODING
 from crawler.guard import GuardedBackend, is_public_address
 from newsflow.config import FetchSettings
 
@@ -44,6 +45,7 @@ def make_client(settings: FetchSettings, *, allow_private_hosts: bool,
             "User-Agent": settings.user_agent,
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
             "Accept-Language": "en,fr;q=0.9,*;q=0.5",
+            "Accept-Encoding": ACCEPT_ENCODING,  # crawler.decode inflates these with a size cap
         },
         follow_redirects=False,  # crawler.fetch follows them itself, with loop detection
         trust_env=False,

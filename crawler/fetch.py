@@ -12,12 +12,14 @@ import asyncio
 import email.utils
 import random
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx
 
+from crawler.decode import CappedDecoder, TooLarge, UnsupportedEncoding
 from crawler.guard import BlockedAddressError
 from crawler.politeness import HostGate
 from crawler.robots import RobotsRules
@@ -40,6 +42,12 @@ class Body:
     charset: str | None
     body: bytes
     fetched_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
 
 
 class _Failure(Exception):
@@ -152,7 +160,10 @@ class Crawler:
         for _hop in range(self.settings.max_redirects + 1):
             host = urlsplit(current).netloc
             try:
-                async with self.gate.slot(host):
+                # total_timeout bounds one request from send to last byte (not
+                # the wait for a politeness slot), so a server that trickles
+                # bytes cannot hold a slot forever.
+                async with self.gate.slot(host), asyncio.timeout(self.settings.total_timeout):
                     request = self.client.build_request("GET", current, headers=headers)
                     response = await self.client.send(request, stream=True)
                     try:
@@ -173,6 +184,9 @@ class Crawler:
                 self._fail(source, url, kind, started, fetched_at, "blocked_private_address", str(exc))
             except httpx.TimeoutException as exc:
                 self._fail(source, url, kind, started, fetched_at, "timeout", f"{type(exc).__name__} after {time.monotonic() - started:.1f}s")
+            except TimeoutError:
+                self._fail(source, url, kind, started, fetched_at, "timeout",
+                           f"no complete response within the {self.settings.total_timeout:.0f}s total timeout")
             except httpx.ConnectError as exc:
                 self._fail(source, url, kind, started, fetched_at, "connect_error", str(exc) or type(exc).__name__)
             except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
@@ -194,7 +208,12 @@ class Crawler:
     async def _read(self, response: httpx.Response, url: str, final_url: str, source: str, kind: str,
                     accept: tuple[str, ...] | None, started: float, fetched_at: datetime) -> Body:
         status = response.status_code
-        if status >= 400:
+        if status == 304 and headers and ("If-None-Match" in headers or "If-Modified-Since" in headers):
+            self._record(source, url, kind, started, fetched_at, status, None, 0, detail="not_modified")
+            return Body(url=url, final_url=final_url, status=304, content_type="", charset=None, body=b"",
+                        fetched_at=fetched_at, etag=response.headers.get("ETag"),
+                        last_modified=response.headers.get("Last-Modified"))
+        if status >= 400 or status == 304:
             retry_after = _parse_retry_after(response.headers.get("Retry-After"))
             self._fail(source, url, kind, started, fetched_at, f"http_{status}",
                        f"HTTP {status} from {final_url}", status, retry_after=retry_after)
@@ -208,30 +227,36 @@ class Crawler:
             self._fail(source, url, kind, started, fetched_at, "too_large",
                        f"Content-Length {declared} exceeds the {cap}-byte cap", status)
         chunks: list[bytes] = []
-        size = 0
-        # aiter_bytes yields *decoded* bytes, so the cap also bounds a
-        # compressed body's inflated size (a gzip bomb stops here).
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > cap:
-                self._fail(source, url, kind, started, fetched_at, "too_large",
-                           f"body exceeds the {cap}-byte cap (after decompression)", status, nbytes=size)
-            chunks.append(chunk)
+        try:
+            decoder = CappedDecoder(response.headers.get("Content-Encoding", ""), cap)
+            async for chunk in response.aiter_raw():
+                chunks.append(decoder.feed(chunk))
+            chunks.append(decoder.flush())
+        except TooLarge as exc:
+            self._fail(source, url, kind, started, fetched_at, "too_large", str(exc), status, nbytes=decoder.size)
+        except (UnsupportedEncoding, zlib.error) as exc:
+            self._fail(source, url, kind, started, fetched_at, "decoding_error", str(exc), status)
         body = b"".join(chunks)
         self._record(source, url, kind, started, fetched_at, status, None, len(body),
-                     final_url=final_url if final_url != url else None)
+                     final_url=final_url if final_url != url else None,
+                     detail="not_modified" if status == 304 else None)
         return Body(url=url, final_url=final_url, status=status, content_type=media,
-                    charset=charset, body=body, fetched_at=fetched_at)
+                    charset=charset, body=body, fetched_at=fetched_at,
+                    etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"))
 
     # -- public API ------------------------------------------------------
 
     def register(self, url: str, politeness: Politeness) -> None:
         self.gate.register(urlsplit(url).netloc, politeness)
 
-    async def fetch_document(self, url: str, source: str, kind: str,
-                             accept: tuple[str, ...] | None = None) -> tuple[Body | None, Drop | None]:
+    async def fetch_document(self, url: str, source: str, kind: str, accept: tuple[str, ...] | None = None,
+                             validators: tuple[str | None, str | None] | None = None) -> tuple[Body | None, Drop | None]:
         """Fetch one feed/sitemap/page, obeying robots.txt. Never raises for
-        network or HTTP trouble: returns a Drop with the reason instead."""
+        network or HTTP trouble: returns a Drop with the reason instead.
+
+        ``validators`` is a stored (ETag, Last-Modified) pair: the request is
+        then conditional and a 304 comes back as a Body with
+        ``not_modified`` set, not as a failure."""
         stage = "discover" if kind == "feed" else "fetch"
         rules = await self.robots_for(url, source)
         if not rules.allowed(url, self.settings.user_agent):
@@ -245,8 +270,15 @@ class Crawler:
             self.records.append(FetchRecord(source=source, url=url, kind=kind, fetched_at=now, status=None,
                                             error=reason, bytes=0, elapsed_ms=0.0, detail=detail))
             return None, Drop(stage, source, url, reason, detail)
+        headers: dict[str, str] = {}
+        if validators is not None:
+            etag, last_modified = validators
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
         try:
-            return await self._get(url, source, kind, accept=accept), None
+            return await self._get(url, source, kind, accept=accept, headers=headers or None), None
         except _Failure as exc:
             return None, Drop(stage, source, url, exc.reason, exc.detail)
 

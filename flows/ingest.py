@@ -32,6 +32,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from crawler.client import make_client
+from crawler.discover import Discovery
 from crawler.fetch import Crawler
 from flows import tasks
 from newsflow import progress
@@ -103,9 +104,12 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
 
             # discover ------------------------------------------------------
             progress.start("discover", len(config.sources))
-            found = await asyncio.gather(*(tasks.discover(crawler, s) for s in config.sources), return_exceptions=True)
+            validators = warehouse.feed_validators([s.id for s in config.sources])
+            found = await asyncio.gather(*(tasks.discover(crawler, s, validators) for s in config.sources),
+                                         return_exceptions=True)
             progress.done("discover")
             entries_by_source: dict[str, list[FeedEntry]] = {}
+            discoveries: dict[str, Discovery] = {}
             for source, result in zip(config.sources, found, strict=True):
                 if isinstance(result, BaseException):
                     if not isinstance(result, Exception):
@@ -114,26 +118,28 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                     summary.failed_sources[source.id] = f"discovery error: {result!r}"
                     all_drops.append(Drop("discover", source.id, source.homepage, "source_error", repr(result)[:500]))
                     continue
-                entries, drops = result
-                all_drops.extend(drops)
-                summary.count(source.id, "feed_failures", len(drops))
-                if drops and len(drops) == len(source.feeds):
-                    reasons = ", ".join(sorted({d.reason for d in drops}))
-                    summary.failed_sources[source.id] = f"all {len(drops)} feed(s) failed: {reasons}"
-                entries = entries[: config.fetch.max_articles_per_source]
+                discoveries[source.id] = result
+                all_drops.extend(result.drops)
+                summary.count(source.id, "feed_failures", len(result.drops))
+                summary.count(source.id, "not_modified", len(result.not_modified))
+                if result.failed:
+                    reasons = ", ".join(sorted({d.reason for d in result.drops}))
+                    summary.failed_sources[source.id] = f"all {result.documents} feed/sitemap/section document(s) failed: {reasons}"
+                entries = result.entries[: config.fetch.max_articles_per_source]
                 entries_by_source[source.id] = entries
                 summary.count(source.id, "discovered", len(entries))
 
             # skip what we already hold ------------------------------------
             flat = [e for es in entries_by_source.values() for e in es]
-            new_entries, _ = tasks.skip_known(warehouse, flat, refetch)
+            new_entries, updated = tasks.skip_known(warehouse, flat, refetch)
             new_by_source: dict[str, list[FeedEntry]] = defaultdict(list)
             for e in new_entries:
                 new_by_source[e.source].append(e)
             for sid, es in entries_by_source.items():
                 summary.count(sid, "known", len(es) - len(new_by_source.get(sid, [])))
-            log.info("discover: %d feed items from %d sources, %d new, %d already stored",
-                     summary.counts["discovered"], len(config.sources), len(new_entries), summary.counts["known"])
+            log.info("discover: %d items from %d sources (%d feeds unchanged), %d to fetch (%d updated since stored),"
+                     " %d already stored", summary.counts["discovered"], len(config.sources),
+                     summary.counts["not_modified"], len(new_entries), updated, summary.counts["known"])
 
             # fetch ----------------------------------------------------------
             progress.start("fetch", len(new_entries))
@@ -184,16 +190,19 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
         for a in deduped.articles:
             if a.duplicate_of:
                 summary.count(a.source, "duplicates")
-        log.info("dedupe: %d new articles, %d known URLs, %d copies of other articles",
-                 len(deduped.articles), len(deduped.drops), deduped.duplicates)
-        tags: list[TopicTag] = tasks.tag(deduped.articles, taxonomy)
+        for a in deduped.updates:
+            summary.count(a.source, "updated")
+        log.info("dedupe: %d new articles, %d known URLs, %d copies of other articles, %d updated texts",
+                 len(deduped.articles), len(deduped.drops), deduped.duplicates, len(deduped.updates))
+        tags: list[TopicTag] = tasks.tag([*deduped.articles, *deduped.updates], taxonomy)
         summary.topics.update(t.topic for t in tags)
         log.info("tag: %d tags (%s)", len(tags), ", ".join(f"{k} {v}" for k, v in summary.topics.most_common()))
 
         # load ----------------------------------------------------------------
         for d in all_drops:
             summary.drop(d)
-        result = tasks.load(warehouse, run_id, deduped.articles, tags, fetches, all_drops, deduped.aliases, taxonomy.version)
+        result = tasks.load(warehouse, run_id, deduped, tags, fetches, all_drops, taxonomy.version,
+                            _feed_state(discoveries, all_drops))
         for a in deduped.articles:
             summary.count(a.source, "loaded")
             if a.duplicate_of is None:
@@ -207,6 +216,20 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
     summary.status, summary.message = _status(config, summary)
     warehouse.finish_run(run_id, summary.status, _run_counts(summary), summary.message)
     return summary
+
+
+RETRYABLE = {"http_429", "http_500", "http_502", "http_503", "http_504", "timeout", "connect_error", "read_error",
+             "circuit_open", "robots_unavailable", "source_error"}
+
+
+def _feed_state(discoveries: dict[str, Discovery], drops: list[Drop]) -> list[tuple[str, str, str | None, str | None, int]]:
+    """Validators to store for conditional GET.  A source with pages that
+    failed for a passing reason keeps its old validators, so the next run
+    reads its feeds in full and retries those pages."""
+    retry = {d.source for d in drops if d.stage == "fetch" and d.reason in RETRYABLE}
+    return [(url, sid, etag, lm, status)
+            for sid, found in discoveries.items() if sid not in retry
+            for url, (etag, lm, status) in found.validators.items()]
 
 
 def _run_counts(s: RunSummary) -> dict[str, int]:
@@ -228,7 +251,8 @@ def _status(config: SourcesConfig, s: RunSummary) -> tuple[str, str]:
 
 
 def summary_markdown(s: RunSummary) -> str:
-    stages = ("discovered", "known", "fetched", "fetch_failures", "extracted", "extract_failures", "duplicates", "loaded")
+    stages = ("discovered", "not_modified", "known", "fetched", "fetch_failures", "extracted", "extract_failures",
+              "duplicates", "updated", "loaded")
     lines = [f"# Ingest run `{s.run_id}`: {s.status}", "", s.message, "",
              "## Counts per source and stage", "",
              "| source | " + " | ".join(stages) + " |", "|---" * (len(stages) + 1) + "|"]

@@ -10,53 +10,45 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NONE
 
+from crawler.discover import Discovery, discover_source
 from crawler.fetch import Crawler
 from newsflow import progress
 from newsflow.config import Source
-from newsflow.records import Article, Drop, FeedEntry, Page, TopicTag
+from newsflow.records import Article, Drop, FeedEntry, FetchRecord, Page, TopicTag
 from parsers.extract import extract_page
-from parsers.feeds import parse_feed
+from parsers.urls import canonicalize
 from stories.dedupe import DedupeResult, dedupe, fingerprint
 from topics.tagger import tag_articles
 from topics.taxonomy import Taxonomy
 from warehouse import Warehouse
-
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
-              "text/xml", "application/x-rss+xml", "text/html", "text/plain", "application/octet-stream")
-
+from warehouse.store import LoadResult
 
 @task(name="discover", cache_policy=NONE, task_run_name="discover · {source.id}")
-async def discover(crawler: Crawler, source: Source) -> tuple[list[FeedEntry], list[Drop]]:
-    """Read every feed of one source.  A feed that fails is a Drop."""
-    entries: dict[str, FeedEntry] = {}
-    drops: list[Drop] = []
-    for feed_url in source.feeds:
-        crawler.register(feed_url, source.politeness)
-        body, drop = await crawler.fetch_document(feed_url, source.id, "feed", accept=FEED_TYPES)
-        if drop is not None:
-            drops.append(drop)
-            continue
-        assert body is not None
-        result = parse_feed(body.body, body.final_url, source.id)
-        if result.error:
-            drops.append(Drop("discover", source.id, feed_url, result.error, result.detail))
-            continue
-        for e in result.entries:
-            entries.setdefault(e.url, e)
+async def discover(crawler: Crawler, source: Source, validators: dict[str, tuple[str | None, str | None]]) -> Discovery:
+    """Read a source's feeds, sitemaps and section pages."""
+    found = await discover_source(crawler, source, validators)
     progress.advance("discover")
-    return list(entries.values()), drops
+    return found
 
 
 @task(name="skip-known", cache_policy=NONE)
 def skip_known(warehouse: Warehouse, entries: list[FeedEntry], refetch: bool = False) -> tuple[list[FeedEntry], int]:
-    from parsers.urls import canonicalize
-
+    """Entries to fetch: those not stored yet, and stored ones whose feed item
+    says they were updated after we fetched them.  Returns (entries, updated)."""
     if refetch:
         return entries, 0
     keys = {e.url for e in entries} | {canonicalize(e.url) for e in entries}
     known = warehouse.known_urls(sorted(keys))
-    new = [e for e in entries if e.url not in known and canonicalize(e.url) not in known]
-    return new, len(entries) - len(new)
+    todo: list[FeedEntry] = []
+    updated = 0
+    for e in entries:
+        fetched = known.get(e.url) or known.get(canonicalize(e.url))
+        if fetched is None:
+            todo.append(e)
+        elif e.updated_at is not None and e.updated_at > fetched:
+            todo.append(e)
+            updated += 1
+    return todo, updated
 
 
 @task(name="fetch", cache_policy=NONE, task_run_name="fetch · {source.id}")
@@ -90,6 +82,7 @@ def tag(articles: list[Article], taxonomy: Taxonomy) -> list[TopicTag]:
 
 
 @task(name="load", cache_policy=NONE)
-def load(warehouse: Warehouse, run_id: str, articles: list[Article], tags: list[TopicTag],
-         fetches: list, drops: list[Drop], aliases: list[tuple[str, str]], taxonomy_version: str):  # type: ignore[no-untyped-def]
-    return warehouse.load(run_id, articles, tags, fetches, drops, aliases, taxonomy_version)
+def load(warehouse: Warehouse, run_id: str, deduped: DedupeResult, tags: list[TopicTag], fetches: list[FetchRecord],
+         drops: list[Drop], taxonomy_version: str, feed_state: list[tuple[str, str, str | None, str | None, int]]) -> LoadResult:
+    return warehouse.load(run_id, deduped.articles, tags, fetches, drops, deduped.aliases, taxonomy_version,
+                          updates=deduped.updates, feed_state=feed_state)

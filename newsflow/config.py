@@ -53,6 +53,15 @@ class Source:
     language: str
     schedule: str = DEFAULT_SCHEDULE
     politeness: Politeness = field(default_factory=Politeness)
+    sitemaps: tuple[str, ...] = ()  # XML sitemaps or sitemap indexes (Google News sitemaps too)
+    sections: tuple[str, ...] = ()  # listing pages whose article links are followed
+    robots_sitemaps: bool = False  # also read the Sitemap: lines of robots.txt
+    sitemap_max_age_days: float = 3.0  # sitemap URLs older than this (by date) are ignored
+
+    @property
+    def autodiscover(self) -> bool:
+        """No feed, sitemap or section given: find feeds on the homepage."""
+        return not (self.feeds or self.sitemaps or self.sections or self.robots_sitemaps)
 
     @property
     def site(self) -> str:
@@ -152,18 +161,31 @@ def parse_sources(data: dict[str, Any], path: str | None = None) -> SourcesConfi
         if sid in seen:
             raise ConfigError(f"{here}: duplicate source id '{sid}'; set a distinct 'id'")
         seen.add(sid)
-        feeds = _need(table, "feeds", list, here)
-        if not feeds:
-            raise ConfigError(f"{here}: 'feeds' is empty")
+        lists = {}
+        for key in ("feeds", "sitemaps", "sections"):
+            value = table.get(key, [])
+            if not isinstance(value, list):
+                raise ConfigError(f"{here}: '{key}' must be a list of URLs")
+            lists[key] = tuple(_check_url(str(u), here) for u in value)
+        robots_sitemaps = table.get("robots_sitemaps", False)
+        if not isinstance(robots_sitemaps, bool):
+            raise ConfigError(f"{here}: robots_sitemaps must be true or false")
+        max_age = table.get("sitemap_max_age_days", 3.0)
+        if not isinstance(max_age, (int, float)) or max_age <= 0:
+            raise ConfigError(f"{here}: sitemap_max_age_days must be a positive number")
         sources.append(
             Source(
                 id=sid,
                 name=name,
                 homepage=_check_url(_need(table, "homepage", str, here), here),
-                feeds=tuple(_check_url(str(f), here) for f in feeds),
+                feeds=lists["feeds"],
                 language=_need(table, "language", str, here),
                 schedule=_check_cron(table.get("schedule", default_schedule), here),
                 politeness=_politeness(table, base, here),
+                sitemaps=lists["sitemaps"],
+                sections=lists["sections"],
+                robots_sitemaps=robots_sitemaps,
+                sitemap_max_age_days=float(max_age),
             )
         )
     return SourcesConfig(

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from newsflow.errors import WarehouseError
 from newsflow.records import Article, Drop, FetchRecord, TopicTag
-from stories.dedupe import Known
+from stories.dedupe import Known, Stored
 from warehouse import migrate
 
 TS = pa.timestamp("us", tz="UTC")
@@ -54,12 +54,16 @@ DROP_SCHEMA = pa.schema([
     ("reason", pa.string()), ("detail", pa.string()), ("dropped_at", TS),
 ])
 URL_SCHEMA = pa.schema([("url", pa.string()), ("article_id", pa.string()), ("first_seen_at", TS)])
+FEED_STATE_SCHEMA = pa.schema([
+    ("url", pa.string()), ("source", pa.string()), ("etag", pa.string()), ("last_modified", pa.string()),
+    ("last_status", pa.int32()), ("checked_at", TS),
+])
 COUNT_COLUMNS = ("discovered", "fetched", "failed", "extracted", "duplicates", "loaded")
 
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
-    articles: int
+    articles: int  # new rows in articles (updates not counted)
     topics: int
     fetch_log: int
     drops: int
@@ -113,25 +117,42 @@ class Warehouse:
 
     # -- lookups ---------------------------------------------------------
 
-    def known_urls(self, urls: Sequence[str]) -> set[str]:
-        """Which of ``urls`` already led to a stored article."""
+    def known_urls(self, urls: Sequence[str]) -> dict[str, datetime]:
+        """Which of ``urls`` already led to a stored article, with the time
+        that article's text was fetched."""
         if not urls:
-            return set()
-        keys = pa.table({"url": pa.array(list(urls), pa.string())})
+            return {}
+        keys = pa.table({"url": pa.array(list(set(urls)), pa.string())})
         with self.connect() as con:
             con.register("keys", keys)
             rows = con.execute(
-                "SELECT k.url FROM keys k WHERE EXISTS (SELECT 1 FROM article_urls u WHERE u.url = k.url)"
-                " OR EXISTS (SELECT 1 FROM articles a WHERE a.canonical_url = k.url)"
+                "SELECT url, max(fetched_at) FROM ("
+                " SELECT k.url, a.fetched_at FROM keys k JOIN article_urls u ON u.url = k.url"
+                "  JOIN articles a ON a.article_id = u.article_id"
+                " UNION ALL"
+                " SELECT k.url, a.fetched_at FROM keys k JOIN articles a ON a.canonical_url = k.url"
+                ") GROUP BY url"
             ).fetchall()
-        return {r[0] for r in rows}
+        return {url: when for url, when in rows}
+
+    def feed_validators(self, sources: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """Stored (ETag, Last-Modified) of the sources' feeds and sitemaps,
+        for conditional GET."""
+        if not sources:
+            return {}
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT url, etag, last_modified FROM feed_state WHERE list_contains(?, source)"
+                " AND (etag IS NOT NULL OR last_modified IS NOT NULL)", [list(sources)]).fetchall()
+        return {url: (etag, lm) for url, etag, lm in rows}
 
     def lookup(self, canonical_urls: Sequence[str], hashes: Sequence[str]) -> Known:
         with self.connect() as con:
             con.register("c_keys", pa.table({"k": pa.array(list(set(canonical_urls)), pa.string())}))
             con.register("h_keys", pa.table({"k": pa.array(list(set(hashes)), pa.string())}))
             canon = con.execute(
-                "SELECT a.canonical_url, a.article_id FROM articles a JOIN c_keys c ON a.canonical_url = c.k"
+                "SELECT a.canonical_url, a.article_id, a.content_hash, a.story_id, a.duplicate_of"
+                " FROM articles a JOIN c_keys c ON a.canonical_url = c.k"
             ).fetchall()
             # the earliest article holding each hash is the original
             hashed = con.execute(
@@ -140,7 +161,8 @@ class Warehouse:
                 " FROM articles a JOIN h_keys h ON a.content_hash = h.k WHERE a.duplicate_of IS NULL"
                 " GROUP BY a.content_hash"
             ).fetchall()
-        return Known(canonical_urls=dict(canon), hashes={h: (aid, sid) for h, aid, sid in hashed})
+        return Known(canonical_urls={url: Stored(aid, h, sid, dup) for url, aid, h, sid, dup in canon},
+                     hashes={h: (aid, sid) for h, aid, sid in hashed})
 
     # -- runs ------------------------------------------------------------
 
@@ -179,10 +201,19 @@ class Warehouse:
 
     def load(self, run_id: str, articles: Sequence[Article], tags: Sequence[TopicTag],
              fetches: Sequence[FetchRecord], drops: Sequence[Drop], aliases: Sequence[tuple[str, str]],
-             taxonomy_version: str) -> LoadResult:
-        """Write one run's results in a single transaction, in bulk."""
+             taxonomy_version: str, updates: Sequence[Article] = (),
+             feed_state: Sequence[tuple[str, str, str | None, str | None, int]] = ()) -> LoadResult:
+        """Write one run's results in a single transaction, in bulk.
+
+        ``updates`` are new texts of stored articles: the stored text moves to
+        ``article_versions`` and the article's topics are replaced.
+        ``feed_state`` rows are (url, source, etag, last_modified, status)."""
         now = datetime.now(UTC)
         art = pa.Table.from_pylist([_article_row(a, run_id) for a in articles], schema=ARTICLE_SCHEMA)
+        upd = pa.Table.from_pylist([_article_row(a, run_id) for a in updates], schema=ARTICLE_SCHEMA)
+        fst = pa.Table.from_pylist(
+            [{"url": u, "source": src, "etag": e, "last_modified": lm, "last_status": st, "checked_at": now}
+             for u, src, e, lm, st in feed_state], schema=FEED_STATE_SCHEMA)
         top = pa.Table.from_pylist([_topic_row(t, taxonomy_version, now) for t in tags], schema=TOPIC_SCHEMA)
         fet = pa.Table.from_pylist([_fetch_row(f, run_id) for f in fetches], schema=FETCH_SCHEMA)
         drp = pa.Table.from_pylist(
@@ -191,19 +222,37 @@ class Warehouse:
         url_rows = [{"url": a.url, "article_id": a.article_id, "first_seen_at": now} for a in articles]
         url_rows += [{"url": a.canonical_url, "article_id": a.article_id, "first_seen_at": now} for a in articles]
         url_rows += [{"url": u, "article_id": aid, "first_seen_at": now} for u, aid in aliases]
+        url_rows += [{"url": a.url, "article_id": a.article_id, "first_seen_at": now} for a in updates]
         urls = pa.Table.from_pylist(url_rows, schema=URL_SCHEMA)
         with self.connect() as con:
             for name, table in (("new_articles", art), ("new_topics", top), ("new_fetches", fet),
-                                ("new_drops", drp), ("new_urls", urls)):
+                                ("new_drops", drp), ("new_urls", urls), ("new_updates", upd),
+                                ("new_feed_state", fst)):
                 con.register(name, table)
             try:
                 con.execute("BEGIN TRANSACTION")
                 before = _count(con, "articles")
                 con.execute("INSERT INTO articles BY NAME SELECT * FROM new_articles ON CONFLICT DO NOTHING")
                 inserted = _count(con, "articles") - before
+                if upd.num_rows:
+                    con.execute(
+                        "INSERT INTO article_versions SELECT a.article_id,"
+                        " coalesce((SELECT max(v.version) FROM article_versions v WHERE v.article_id = a.article_id), 0) + 1,"
+                        " a.title, a.text, a.content_hash, a.published_at, a.fetched_at, ?"
+                        " FROM articles a JOIN new_updates u USING (article_id)", [now])
+                    con.execute(
+                        "UPDATE articles SET url = u.url, title = u.title, authors = u.authors,"
+                        " published_at = coalesce(u.published_at, articles.published_at), fetched_at = u.fetched_at,"
+                        " language = u.language, text = u.text, word_count = u.word_count,"
+                        " content_hash = u.content_hash, http_status = u.http_status, extractor = u.extractor,"
+                        " run_id = u.run_id, removed = u.removed"
+                        " FROM new_updates u WHERE articles.article_id = u.article_id")
+                    con.execute("DELETE FROM article_topics WHERE article_id IN (SELECT article_id FROM new_updates)")
                 con.execute(
                     "INSERT INTO article_topics BY NAME SELECT * FROM new_topics"
-                    " WHERE article_id IN (SELECT article_id FROM new_articles) ON CONFLICT DO NOTHING")
+                    " WHERE article_id IN (SELECT article_id FROM new_articles UNION ALL SELECT article_id FROM new_updates)"
+                    " ON CONFLICT DO NOTHING")
+                con.execute("INSERT OR REPLACE INTO feed_state BY NAME SELECT * FROM new_feed_state")
                 con.execute("INSERT INTO fetch_log BY NAME SELECT * FROM new_fetches")
                 con.execute("INSERT INTO drops BY NAME SELECT * FROM new_drops")
                 con.execute(

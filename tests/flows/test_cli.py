@@ -24,7 +24,7 @@ def test_demo_then_sql(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr[-3000:]
     out = run.stdout
     assert "31 new articles from 4 sources" in out
-    for expected in ("morocco-world-news", "sahel-wire", "human_trafficking", "Try next:", "newsflow sql"):
+    for expected in ("morocco-world-news", "sahel-wire", "human_trafficking", "Try next:", " sql --db "):
         assert expected in out
     sql = newsflow("sql", "SELECT source, count(*) AS n FROM articles GROUP BY 1 ORDER BY 1", "--db", str(db))
     assert sql.returncode == 0, sql.stderr

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from newsflow.records import Article
-from stories.dedupe import Known, dedupe, fingerprint
+from stories.dedupe import Known, Stored, dedupe, fingerprint
 from stories.fingerprint import content_hash, normalise_text
 
 T0 = datetime(2021, 4, 7, 8, 0, tzinfo=UTC)
@@ -38,7 +38,8 @@ def test_syndicated_copy_points_to_the_earliest_article() -> None:
 def test_same_canonical_url_is_dropped_as_known_and_kept_as_alias() -> None:
     a = art("a", "https://sw.example/1", BODY, 0)
     again = replace(art("a", "https://sw.example/1", BODY, 0), url="http://127.0.0.1:9/sw/1")
-    result = dedupe(fingerprint([again]), Known(canonical_urls={"https://sw.example/1": "a"}))
+    stored = Stored("a", fingerprint([a])[0].content_hash, "a")
+    result = dedupe(fingerprint([again]), Known(canonical_urls={"https://sw.example/1": stored}))
     assert result.articles == []
     assert [d.reason for d in result.drops] == ["known_canonical_url"]
     assert result.aliases == [("http://127.0.0.1:9/sw/1", "a")]
@@ -62,3 +63,13 @@ def test_any_order_gives_the_same_result() -> None:
         rng.shuffle(batch)
         got = sorted((a.article_id, a.duplicate_of, a.story_id) for a in dedupe(fingerprint(batch), Known()).articles)
         assert got == expected
+
+
+def test_changed_text_at_a_known_canonical_url_is_an_update() -> None:
+    new = fingerprint([art("zz", "https://sw.example/1", BODY + " Two were taken to hospital.", 0)])[0]
+    stored = Stored("a", content_hash(BODY), "story-a", None)
+    result = dedupe([new], Known(canonical_urls={"https://sw.example/1": stored}))
+    assert result.articles == [] and result.drops == []
+    (update,) = result.updates
+    assert (update.article_id, update.story_id, update.duplicate_of) == ("a", "story-a", None)
+    assert update.text.endswith("hospital.")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,10 +56,11 @@ def test_load_is_bulk_idempotent_and_queryable(tmp_path: Path) -> None:
     assert rows == [("a", 2, 1, "Title a")]
     _, rows = wh.query("SELECT status, loaded, discovered, finished_at IS NOT NULL FROM runs")
     assert rows == [("completed", 2, 3, True)]
-    assert wh.known_urls(["http://alias/a", "https://x.example/b", "http://127.0.0.1:1/a", "nope"]) == {
+    assert set(wh.known_urls(["http://alias/a", "https://x.example/b", "http://127.0.0.1:1/a", "nope"])) == {
         "http://alias/a", "https://x.example/b", "http://127.0.0.1:1/a"}
+    assert wh.known_urls(["http://alias/a"])["http://alias/a"] == NOW
     known = wh.lookup(["https://x.example/a"], ["h-body text"])
-    assert known.canonical_urls == {"https://x.example/a": "a"}
+    assert known.canonical_urls["https://x.example/a"].article_id == "a"
     assert known.hashes == {"h-body text": ("a", "a")}
 
 
@@ -115,3 +117,20 @@ def test_runs_left_running_by_a_dead_process_are_marked_crashed(tmp_path: Path) 
     assert wh.start_run("new", None, []) == ["old"]
     _, rows = wh.query("SELECT run_id, status FROM runs ORDER BY run_id")
     assert rows == [("new", "running"), ("old", "crashed")]
+
+
+def test_an_update_keeps_the_old_text_as_a_version(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    wh.load("r1", [art("a", "first text")], [TopicTag("a", "migration", 0.8)], [], [], [], "v1")
+    newer = replace(art("a", "second text"), fetched_at=datetime(2026, 11, 29, tzinfo=UTC))
+    result = wh.load("r2", [], [TopicTag("a", "terrorism", 0.7)], [], [], [], "v1", updates=[newer],
+                     feed_state=[("https://x.example/feed", "src", '"abc"', None, 200)])
+    assert result.articles == 0
+    _, rows = wh.query("SELECT text, run_id FROM articles")
+    assert rows == [("second text", "r2")]
+    _, rows = wh.query("SELECT version, text FROM article_versions")
+    assert rows == [(1, "first text")]
+    _, rows = wh.query("SELECT topic FROM article_topics")
+    assert rows == [("terrorism",)]
+    assert wh.feed_validators(["src"]) == {"https://x.example/feed": ('"abc"', None)}
