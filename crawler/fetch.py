@@ -164,6 +164,7 @@ class Crawler:
                 # the wait for a politeness slot), so a server that trickles
                 # bytes cannot hold a slot forever.
                 async with self.gate.slot(host), asyncio.timeout(self.settings.total_timeout):
+                    started = time.monotonic()  # elapsed_ms excludes the wait for a politeness slot
                     request = self.client.build_request("GET", current, headers=headers)
                     response = await self.client.send(request, stream=True)
                     try:
@@ -208,7 +209,8 @@ class Crawler:
     async def _read(self, response: httpx.Response, url: str, final_url: str, source: str, kind: str,
                     accept: tuple[str, ...] | None, started: float, fetched_at: datetime) -> Body:
         status = response.status_code
-        if status == 304 and headers and ("If-None-Match" in headers or "If-Modified-Since" in headers):
+        sent = response.request.headers
+        if status == 304 and ("If-None-Match" in sent or "If-Modified-Since" in sent):
             self._record(source, url, kind, started, fetched_at, status, None, 0, detail="not_modified")
             return Body(url=url, final_url=final_url, status=304, content_type="", charset=None, body=b"",
                         fetched_at=fetched_at, etag=response.headers.get("ETag"),

@@ -164,12 +164,40 @@ def sql(
     from warehouse import Warehouse
 
     try:
-        cols, rows = Warehouse(db_path(db)).query(query)
+        wh = Warehouse(db_path(db))
+        wh.ensure_current()
+        cols, rows = wh.query(query)
     except NewsflowError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
     if cols:
         print_table(cols, rows, limit=max_rows)
+
+
+@app.command()
+def sources(
+    sources_file: Annotated[Path, typer.Option("--sources", help="Sources file (lists sources never run too).")] = Path("config/sources.toml"),
+    db: DbOption = None,
+) -> None:
+    """Show each source's health over its last 10 runs: last success, error
+    rate, median latency, new articles per run and recent error classes."""
+    from newsflow.config import load_sources
+    from warehouse import Warehouse
+
+    try:
+        wh = Warehouse(db_path(db))
+        wh.ensure_current()
+        cols, rows = wh.query(
+            "SELECT source, runs, strftime(last_success, '%Y-%m-%d %H:%M') AS last_success,"
+            " round(error_rate * 100, 1) AS error_pct, round(median_latency_ms) AS median_ms,"
+            " round(new_per_run, 1) AS new_per_run, recent_errors FROM source_health ORDER BY source")
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if sources_file.exists():
+        seen = {r[0] for r in rows}
+        rows += [(s.id, 0, "never", None, None, None, None) for s in load_sources(sources_file).sources if s.id not in seen]
+    print_table(cols, rows, title="Source health (last 10 runs)")
 
 
 @app.command()

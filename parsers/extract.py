@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import lxml.etree
+import lxml.html
 import trafilatura
 
 from newsflow.errors import ExtractError
@@ -21,6 +23,8 @@ CLEANER_VERSION = "1"
 EXTRACTOR = f"trafilatura-{trafilatura.__version__}+clean-{CLEANER_VERSION}"
 MIN_WORDS = 40  # below this a page is a stub, a gallery or a paywall teaser...
 MIN_CHARS = 200  # ...unless it is long in characters (scripts written without spaces)
+MIN_SUMMARY_WORDS = 25  # a feed summary this long stands in for a page we cannot extract
+FEED_SUMMARY_EXTRACTOR = "feed-summary"
 
 # Hidden elements hold structured-data or AMP copies of the article, cookie
 # banners and the like; they are never visible article text.
@@ -73,6 +77,19 @@ def _authors(value: str | None) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _summary_text(summary: str | None) -> str | None:
+    """A feed item's summary as plain text, if long enough to stand in for
+    the article (paywalled or script-rendered pages)."""
+    if not summary:
+        return None
+    try:
+        text = lxml.html.fragment_fromstring(summary, create_parent="div").text_content()
+    except (lxml.etree.ParserError, ValueError):
+        text = summary
+    text = " ".join(text.split())
+    return text if len(text.split()) >= MIN_SUMMARY_WORDS else None
+
+
 def extract_page(page: Page, language: str | None = None) -> Article | Drop:
     """Extract one page.  ``language`` is the source's default language."""
     try:
@@ -92,17 +109,20 @@ def extract_page(page: Page, language: str | None = None) -> Article | Drop:
         prune_xpath=HIDDEN_XPATH,
         date_extraction_params=_DATE_PARAMS,
     )
-    if doc is None or not doc.text:
-        return Drop("extract", page.source, page.url, "no_content", "trafilatura found no article text")
-
-    title = (doc.title or (page.entry.title if page.entry else None) or None)
-    text, removed = clean_text(doc.text, title)
+    entry = page.entry
+    title = ((doc.title if doc is not None else None) or (entry.title if entry else None) or None)
+    text, removed = clean_text(doc.text, title) if doc is not None and doc.text else ("", [])
+    extractor = EXTRACTOR
     words = len(text.split())
     if words < MIN_WORDS and len(text) < MIN_CHARS:
-        return Drop("extract", page.source, page.url, "too_short",
-                    f"{words} words after cleaning (minimum {MIN_WORDS})")
+        fallback = _summary_text(entry.summary if entry else None)
+        if fallback is None:
+            reason = "no_content" if doc is None or not doc.text else "too_short"
+            return Drop("extract", page.source, page.url, reason,
+                        f"{words} words after cleaning (minimum {MIN_WORDS}) and no usable feed summary")
+        text, removed, extractor = fallback, [], FEED_SUMMARY_EXTRACTOR
 
-    feed_date = page.entry.published_at if page.entry else None
+    feed_date = entry.published_at if entry else None
     return Article(
         article_id=article_id(canonical),
         url=page.final_url,
@@ -110,12 +130,12 @@ def extract_page(page: Page, language: str | None = None) -> Article | Drop:
         source=page.source,
         site=site_of(canonical),
         title=title,
-        authors=_authors(doc.author),
-        published_at=_pick_date(doc.date, feed_date, page.fetched_at),
+        authors=_authors(doc.author if doc is not None else None),
+        published_at=_pick_date(doc.date if doc is not None else None, feed_date, page.fetched_at),
         language=lang,
         text=text,
         fetched_at=page.fetched_at,
         http_status=page.status,
-        extractor=EXTRACTOR,
+        extractor=extractor,
         removed=tuple(removed),
     )

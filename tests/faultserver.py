@@ -46,6 +46,13 @@ class _Handler(BaseHTTPRequestHandler):
             reply = route
         if reply.delay:
             time.sleep(reply.delay)
+        etag = reply.headers.get("ETag")
+        if etag is not None and self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         if "Content-Length" not in reply.headers:

@@ -115,6 +115,19 @@ class Warehouse:
         with self.connect() as con:
             return migrate.apply(con)
 
+    def ensure_current(self) -> list[int]:
+        """Upgrade an existing warehouse file written by an older newsflow
+        (checked read-only first, so a current file is never write-locked)."""
+        latest = max(v for v, _, _ in migrate.available())
+        with self.connect(read_only=True) as con:
+            try:
+                row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+            except duckdb.CatalogException:
+                row = (0,)
+        if row is not None and (row[0] or 0) >= latest:
+            return []
+        return self.migrate()
+
     # -- lookups ---------------------------------------------------------
 
     def known_urls(self, urls: Sequence[str]) -> dict[str, datetime]:

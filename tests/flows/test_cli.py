@@ -29,6 +29,10 @@ def test_demo_then_sql(tmp_path: Path) -> None:
     sql = newsflow("sql", "SELECT source, count(*) AS n FROM articles GROUP BY 1 ORDER BY 1", "--db", str(db))
     assert sql.returncode == 0, sql.stderr
     assert "maghreb-daily" in sql.stdout and "11" in sql.stdout
+    health = newsflow("sources", "--db", str(db))
+    assert health.returncode == 0, health.stderr
+    assert "sahel-wire" in health.stdout and "error_pct" in health.stdout
+    assert "al-jazeera" in health.stdout and "never" in health.stdout  # configured, not yet run
 
 
 def test_sql_errors_are_clear(tmp_path: Path) -> None:

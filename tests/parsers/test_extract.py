@@ -80,3 +80,12 @@ def test_empty_and_stub_pages_are_dropped_with_a_reason() -> None:
     stub = b"<html><body><article><p>Just a short teaser.</p></article></body></html>"
     d = extract_page(page("https://x.example/s", stub), "en")
     assert isinstance(d, Drop) and d.stage == "extract"
+
+
+def test_feed_summary_stands_in_for_an_unextractable_page() -> None:
+    summary = "<p>" + "Des migrants ont été secourus au large de Tarfaya, selon la marine royale. " * 3 + "</p>"
+    entry = FeedEntry(url="https://x.example/paywall", source="src", feed_url="f", title="Sauvetage", summary=summary)
+    a = extract_page(page("https://x.example/paywall", b"<html><body><div id=app></div></body></html>", entry=entry), "fr")
+    assert isinstance(a, Article)
+    assert a.extractor == "feed-summary" and a.text.startswith("Des migrants ont été secourus")
+    assert a.title == "Sauvetage"
