@@ -99,16 +99,28 @@ _TEASER_RE = re.compile(r"^(?:" + "|".join(TEASER_PREFIXES) + r")\s*(?::|–|—
 _CREDIT_RE = re.compile("|".join(CREDIT_PATTERNS), re.IGNORECASE)
 
 
+def _fold_char(ch: str) -> str:
+    if ch in "’ʼ‘`´":
+        return "'"
+    base = unicodedata.normalize("NFD", ch)[0]
+    low = base.lower()
+    return low if len(low) == 1 else base
+
+
+# Latin-1, Latin Extended-A/B and the typographic apostrophes, precomputed.
+_FOLD_TABLE = {cp: _fold_char(chr(cp)) for cp in range(0x80, 0x250)}
+_FOLD_TABLE.update({ord(c): "'" for c in "’ʼ‘`´"})
+
+
 def fold(text: str) -> str:
     """Lower-case, accents stripped, typographic apostrophes made plain.
     Keeps one output character per input character, so offsets line up."""
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFD", ch)[0] if ord(ch) > 127 else ch
-        if ch in "’ʼ‘`´":
-            base = "'"
-        out.append(base.lower() if len(base.lower()) == 1 else base)
-    return "".join(out)
+    if text.isascii():
+        return text.lower()
+    out = text.translate(_FOLD_TABLE).lower()
+    if len(out) == len(text):
+        return out
+    return "".join(_fold_char(ch) for ch in text)  # a character whose lower case is longer
 
 
 def _norm_line(text: str) -> str:

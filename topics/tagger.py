@@ -11,56 +11,86 @@ occurs within ``negative_window`` characters of it (the migration *of birds*,
 a TV series called *The Terror*).  A topic is tagged when score >= its
 threshold.  Evidence is every kept match: the phrase as written in the
 article, the field (title or text) and character offsets in that field.
+
+Each field is tokenised once; one scan over its tokens finds the matches of
+every topic (see :class:`topics.taxonomy.TermIndex`).
 """
 
 from __future__ import annotations
 
+import bisect
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 
 from newsflow.records import Article, Evidence, TopicTag
 from parsers.boilerplate import fold
-from topics.taxonomy import Taxonomy, Topic
+from topics.taxonomy import WORD, Taxonomy, Term
 
 MAX_EVIDENCE = 20
 
 
-def _matches(topic: Topic, original: str, folded: str, field: str) -> list[tuple[int, Evidence]]:
-    found: list[tuple[int, Evidence]] = []
-    for m in topic.pattern.finditer(folded):
-        if topic.negative_context is not None:
-            lo = max(0, m.start() - topic.negative_window)
-            hi = min(len(folded), m.end() + topic.negative_window)
-            if topic.negative_context.search(folded, lo, hi):
+def _scan(folded: str, taxonomy: Taxonomy) -> list[tuple[Term, int, int]]:
+    """Every (term, start, end) in ``folded``: at each token the longest
+    match per topic wins, and a topic's matches do not overlap."""
+    spans = [(m.start(), m.end(), m.group()) for m in WORD.finditer(folded)]
+    tokens = [s[2] for s in spans]
+    found: list[tuple[Term, int, int]] = []
+    busy_until: dict[tuple[int, bool], int] = {}  # (topic, negative) -> token index free from
+    for i, tok in enumerate(tokens):
+        best: dict[tuple[int, bool], tuple[int, Term]] = {}
+        for term in taxonomy.index.candidates(tok):
+            n = len(term.words)
+            if i + n > len(tokens) or any(not term.word_matches(k, tokens[i + k]) for k in range(1, n)):
                 continue
-        idx = int(m.lastgroup[1:]) if m.lastgroup else 0
-        found.append((idx, Evidence(original[m.start():m.end()], field, m.start(), m.end())))
+            key = (term.topic, term.negative)
+            if busy_until.get(key, 0) > i:
+                continue
+            if key not in best or n > best[key][0]:
+                best[key] = (n, term)
+        for key, (n, term) in best.items():
+            busy_until[key] = i + n
+            found.append((term, spans[i][0], spans[i + n - 1][1]))
     return found
 
 
 def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
-    title = article.title or ""
-    fields = [("title", title, fold(title)), ("text", article.text, fold(article.text))]
-    tags: list[TopicTag] = []
-    for topic in taxonomy.topics:
-        counts: dict[int, int] = {}
-        in_title: set[int] = set()
-        evidence: list[Evidence] = []
-        for field, original, folded in fields:
-            for idx, ev in _matches(topic, original, folded, field):
-                counts[idx] = counts.get(idx, 0) + 1
-                if field == "title":
-                    in_title.add(idx)
-                evidence.append(ev)
-        if not counts:
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    in_title: dict[int, set[int]] = defaultdict(set)
+    evidence: dict[int, list[Evidence]] = defaultdict(list)
+    for field, original in (("title", article.title or ""), ("text", article.text)):
+        if not original:
             continue
-        raw = 0.0
-        for idx, n in counts.items():
-            weight = topic.terms[idx][1]
-            raw += weight * (1 + 0.5 * math.log(n)) * (taxonomy.title_weight if idx in in_title else 1.0)
+        matches = _scan(fold(original), taxonomy)
+        negatives: dict[int, list[int]] = defaultdict(list)
+        for term, start, end in matches:
+            if term.negative:
+                negatives[term.topic].extend((start, end))
+        for positions in negatives.values():
+            positions.sort()
+        for term, start, end in matches:
+            if term.negative:
+                continue
+            topic = taxonomy.topics[term.topic]
+            near = negatives.get(term.topic)
+            if near:
+                j = bisect.bisect_left(near, start - topic.negative_window)
+                if j < len(near) and near[j] <= end + topic.negative_window:
+                    continue
+            c = counts[term.topic]
+            c[term.index] = c.get(term.index, 0) + 1
+            if field == "title":
+                in_title[term.topic].add(term.index)
+            evidence[term.topic].append(Evidence(original[start:end], field, start, end))
+    tags: list[TopicTag] = []
+    for ti, c in counts.items():
+        topic = taxonomy.topics[ti]
+        raw = sum(topic.terms[idx][1] * (1 + 0.5 * math.log(n)) * (taxonomy.title_weight if idx in in_title[ti] else 1.0)
+                  for idx, n in c.items())
         score = 1 - math.exp(-raw / taxonomy.saturation)
         if score >= topic.threshold:
-            tags.append(TopicTag(article.article_id, topic.key, round(score, 4), tuple(evidence[:MAX_EVIDENCE])))
+            tags.append(TopicTag(article.article_id, topic.key, round(score, 4), tuple(evidence[ti][:MAX_EVIDENCE])))
+    tags.sort(key=lambda t: t.topic)
     return tags
 
 

@@ -1,7 +1,17 @@
 """The taxonomy, compiled from ``config/topics.toml`` (see that file's header
-for the format).  Terms are matched on folded text (lower-case, accents
-stripped) with word boundaries; ``*`` at the end of a word means "any word
-ending" (``migrant*`` matches migrant, migrants, migrantes).
+for the format).
+
+Matching works on tokens of folded text (lower-case, accents stripped,
+typographic apostrophes made plain): a term is a sequence of words, each
+either exact or, ending in ``*``, a prefix (``migrant*`` matches migrant,
+migrants, migrantes).  Words are the ``\\w+`` runs of the text, so spaces,
+hyphens and apostrophes all separate words (``counter-terrorism`` matches
+"counter terrorism" and "counter-terrorism"; its joined form
+"counterterrorism" is added automatically).
+
+All terms of all topics, positive and negative, go into one index keyed by a
+term's first word, so an article is tokenised once and scanned once for the
+whole taxonomy.
 """
 
 from __future__ import annotations
@@ -9,11 +19,27 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from newsflow.errors import ConfigError
 from parsers.boilerplate import fold
+
+WORD = re.compile(r"\w+")
+PREFIX_KEY = 3  # wildcard words are indexed by their first 3 characters
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    topic: int  # index into Taxonomy.topics
+    index: int  # index into Topic.terms (or Topic.negatives when negative)
+    words: tuple[str, ...]  # folded words; a trailing "*" marks a prefix
+    negative: bool = False
+
+    def word_matches(self, i: int, token: str) -> bool:
+        w = self.words[i]
+        return token.startswith(w[:-1]) if w.endswith("*") else token == w
 
 
 @dataclass(frozen=True)
@@ -24,9 +50,37 @@ class Topic:
     iptc: str | None
     threshold: float
     terms: tuple[tuple[str, float], ...]  # (term as written, weight)
-    pattern: re.Pattern[str]  # one named group per term: t0, t1, ...
-    negative_context: re.Pattern[str] | None
+    negatives: tuple[str, ...]  # negative-context terms as written
     negative_window: int
+
+
+@dataclass
+class TermIndex:
+    """First word -> candidate terms.  Exact first words in ``exact``;
+    wildcard first words in ``prefixed`` keyed by their first PREFIX_KEY
+    characters (shorter wildcards in ``short``)."""
+
+    exact: dict[str, list[Term]] = field(default_factory=lambda: defaultdict(list))
+    prefixed: dict[str, list[Term]] = field(default_factory=lambda: defaultdict(list))
+    short: list[Term] = field(default_factory=list)
+
+    def add(self, term: Term) -> None:
+        first = term.words[0]
+        if not first.endswith("*"):
+            self.exact[first].append(term)
+        elif len(first) - 1 >= PREFIX_KEY:
+            self.prefixed[first[:PREFIX_KEY]].append(term)
+        else:
+            self.short.append(term)
+
+    def candidates(self, token: str) -> list[Term]:
+        found = self.exact.get(token, [])
+        more = self.prefixed.get(token[:PREFIX_KEY])
+        if more:
+            found = found + [t for t in more if t.word_matches(0, token)]
+        if self.short:
+            found = found + [t for t in self.short if t.word_matches(0, token)]
+        return found
 
 
 @dataclass(frozen=True)
@@ -35,6 +89,7 @@ class Taxonomy:
     version: str
     title_weight: float
     saturation: float
+    index: TermIndex
 
     def get(self, key: str) -> Topic:
         for t in self.topics:
@@ -43,15 +98,21 @@ class Taxonomy:
         raise KeyError(key)
 
 
-def term_regex(term: str) -> str:
-    """A term as a regex over folded text.  Words are separated by spaces or
-    hyphens; a word ending in ``*`` matches any ending."""
-    words = [w for w in re.split(r"[\s\-]+", fold(term.strip())) if w]
-    return r"[\s\-]*".join(re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words)
+def term_words(term: str) -> tuple[str, ...]:
+    words = []
+    for w in re.split(r"[^\w*]+", fold(term.strip())):
+        if w.strip("*"):
+            words.append(w)
+    return tuple(words)
 
 
-def _alternation(terms: list[str]) -> str:
-    return r"(?<!\w)(?:" + "|".join(term_regex(t) for t in terms) + r")(?!\w)"
+def _add_term(index: TermIndex, topic: int, i: int, phrase: str, negative: bool, where: str) -> None:
+    words = term_words(phrase)
+    if not words:
+        raise ConfigError(f"{where}: empty term {phrase!r}")
+    index.add(Term(topic, i, words, negative))
+    if len(words) > 1 and not any(w.endswith("*") for w in words[:-1]) and re.search(r"-", phrase):
+        index.add(Term(topic, i, ("".join(words),), negative))  # counter-terrorism -> counterterrorism
 
 
 def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
@@ -60,7 +121,8 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
         raise ConfigError("topics file: needs at least one [topics.<key>] table")
     default_threshold = float(data.get("threshold", 0.5))
     topics: list[Topic] = []
-    for key, t in raw.items():
+    index = TermIndex()
+    for ti, (key, t) in enumerate(raw.items()):
         where = f"topics file [topics.{key}]"
         if "label" not in t:
             raise ConfigError(f"{where}: missing 'label'")
@@ -71,17 +133,16 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
                 terms.append((phrase, weight))
         if not terms:
             raise ConfigError(f"{where}: no terms")
-        groups = "|".join(f"(?P<t{i}>{term_regex(p)})" for i, (p, _) in enumerate(terms))
-        try:
-            pattern = re.compile(r"(?<!\w)(?:" + groups + r")(?!\w)")
-            negatives = t.get("negative_context", [])
-            neg = re.compile(_alternation(negatives)) if negatives else None
-        except re.error as exc:
-            raise ConfigError(f"{where}: a term does not compile: {exc}") from exc
+        negatives = tuple(t.get("negative_context", []))
+        for i, (phrase, _) in enumerate(terms):
+            _add_term(index, ti, i, phrase, False, where)
+        for i, phrase in enumerate(negatives):
+            _add_term(index, ti, i, phrase, True, where)
         topics.append(Topic(
             key=key, label=t["label"], description=t.get("description", ""), iptc=t.get("iptc"),
-            threshold=float(t.get("threshold", default_threshold)), terms=tuple(terms), pattern=pattern,
-            negative_context=neg, negative_window=int(t.get("negative_window", 80)),
+            threshold=float(t.get("threshold", default_threshold)), terms=tuple(terms), negatives=negatives,
+            negative_window=int(t.get("negative_window", 80)),
         ))
     version = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
-    return Taxonomy(tuple(topics), version, float(data.get("title_weight", 2.0)), float(data.get("saturation", 2.0)))
+    return Taxonomy(tuple(topics), version, float(data.get("title_weight", 2.0)), float(data.get("saturation", 2.0)),
+                    index)
