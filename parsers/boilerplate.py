@@ -123,7 +123,9 @@ def fold(text: str) -> str:
     return "".join(_fold_char(ch) for ch in text)  # a character whose lower case is longer
 
 
-def _norm_line(text: str) -> str:
+def norm_line(text: str) -> str:
+    """Folded, punctuation removed, whitespace collapsed: the form lines are
+    compared in."""
     return " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
 
 
@@ -159,12 +161,12 @@ def _cut_share_phrases(text: str, folded: str, removed: list[Removal]) -> str:
 def clean_paragraphs(paragraphs: list[str], title: str | None) -> tuple[list[str], list[Removal]]:
     kept: list[str] = []
     removed: list[Removal] = []
-    title_norm = _norm_line(title) if title else None
+    title_norm = norm_line(title) if title else None
     for para in paragraphs:
         text = para.strip()
         if not text:
             continue
-        if not kept and title_norm and _norm_line(text) == title_norm:
+        if not kept and title_norm and norm_line(text) == title_norm:
             removed.append(Removal("headline_repeat", text))
             continue
         folded = fold(text)

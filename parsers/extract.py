@@ -16,6 +16,7 @@ import trafilatura
 from newsflow.errors import ExtractError
 from newsflow.records import Article, Drop, Page
 from parsers.boilerplate import clean_text
+from parsers.page_structure import prune_invisible
 from parsers.html import canonical_link, decode_html, page_language, parse_tree
 from parsers.urls import article_id, canonicalize, site_of
 
@@ -100,13 +101,13 @@ def extract_page(page: Page, language: str | None = None) -> Article | Drop:
 
     canonical = canonicalize(canonical_link(tree, page.final_url) or page.final_url)
     lang = page_language(tree) or language
+    prune_invisible(tree)
     doc = trafilatura.bare_extraction(
         tree,
         url=page.final_url,
         include_comments=False,
         with_metadata=True,
         include_tables=False,
-        prune_xpath=HIDDEN_XPATH,
         date_extraction_params=_DATE_PARAMS,
     )
     entry = page.entry

@@ -3,8 +3,14 @@
 Score of a topic for one article::
 
     raw   = sum over distinct matched terms of
-              weight * (1 + 0.5 * ln(count)) * (title_weight if seen in the title)
+              weight * (1 + 0.5 * ln(count)) * position
+    position = title_weight if seen in the title, else lede_weight if seen
+               in the first lede_chars characters of the text, else 1
     score = 1 - exp(-raw / saturation)
+
+News is written as an inverted pyramid: what the headline and the first
+sentences name is what the story is about, so a term there counts more than
+a passing mention further down.
 
 A match is discarded when one of the topic's ``negative_context`` terms
 occurs within ``negative_window`` characters of it (the migration *of birds*,
@@ -56,7 +62,7 @@ def _scan(folded: str, taxonomy: Taxonomy) -> list[tuple[Term, int, int]]:
 
 def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
     counts: dict[int, dict[int, int]] = defaultdict(dict)
-    in_title: dict[int, set[int]] = defaultdict(set)
+    position: dict[int, dict[int, float]] = defaultdict(dict)
     evidence: dict[int, list[Evidence]] = defaultdict(list)
     for field, original in (("title", article.title or ""), ("text", article.text)):
         if not original:
@@ -79,14 +85,15 @@ def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
                     continue
             c = counts[term.topic]
             c[term.index] = c.get(term.index, 0) + 1
-            if field == "title":
-                in_title[term.topic].add(term.index)
+            boost = (taxonomy.title_weight if field == "title"
+                     else taxonomy.lede_weight if start < taxonomy.lede_chars else 1.0)
+            pos = position[term.topic]
+            pos[term.index] = max(pos.get(term.index, 1.0), boost)
             evidence[term.topic].append(Evidence(original[start:end], field, start, end))
     tags: list[TopicTag] = []
     for ti, c in counts.items():
         topic = taxonomy.topics[ti]
-        raw = sum(topic.terms[idx][1] * (1 + 0.5 * math.log(n)) * (taxonomy.title_weight if idx in in_title[ti] else 1.0)
-                  for idx, n in c.items())
+        raw = sum(topic.terms[idx][1] * (1 + 0.5 * math.log(n)) * position[ti][idx] for idx, n in c.items())
         score = 1 - math.exp(-raw / taxonomy.saturation)
         if score >= topic.threshold:
             tags.append(TopicTag(article.article_id, topic.key, round(score, 4), tuple(evidence[ti][:MAX_EVIDENCE])))

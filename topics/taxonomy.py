@@ -90,6 +90,8 @@ class Taxonomy:
     title_weight: float
     saturation: float
     index: TermIndex
+    lede_weight: float = 1.5
+    lede_chars: int = 300
 
     def get(self, key: str) -> Topic:
         for t in self.topics:
@@ -145,4 +147,4 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
         ))
     version = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
     return Taxonomy(tuple(topics), version, float(data.get("title_weight", 2.0)), float(data.get("saturation", 2.0)),
-                    index)
+                    index, float(data.get("lede_weight", 1.5)), int(data.get("lede_chars", 300)))
