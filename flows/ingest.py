@@ -27,14 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect import flow, get_run_logger, tags
+from prefect.states import Completed
 from prefect.runtime import flow_run
 
 from crawler.client import make_client
 from crawler.discover import Discovery
 from crawler.fetch import Crawler
-from flows import tasks
+from flows import report, tasks
 from newsflow import progress
 from newsflow.config import SourcesConfig, load_sources, read_toml
 from newsflow.errors import NewsflowError
@@ -59,6 +59,8 @@ class RunSummary:
     failed_sources: dict[str, str] = field(default_factory=dict)
     topics: Counter[str] = field(default_factory=Counter)
     new_stories: list[tuple[str, str, str]] = field(default_factory=list)  # (story_id, source, title)
+    story_topics: dict[str, list[str]] = field(default_factory=dict)  # new story_id -> its topics
+    new_articles: list[dict[str, Any]] = field(default_factory=list)  # title, source, topics, link
     crashed_runs: list[str] = field(default_factory=list)
 
     def count(self, source: str, key: str, n: int = 1) -> None:
@@ -79,7 +81,15 @@ class RunSummary:
             "failures": dict(self.failures), "failure_samples": self.failure_samples,
             "failed_sources": self.failed_sources, "topics": dict(self.topics),
             "new_stories": [list(s) for s in self.new_stories], "crashed_runs": self.crashed_runs,
+            "story_topics": self.story_topics, "new_articles": self.new_articles,
         }
+
+
+async def _tagged(source_id: str, task: Any, *args: Any) -> Any:
+    """Run a per-source task with the source's id as a Prefect tag (each
+    gathered coroutine has its own context, so tags do not leak)."""
+    with tags(source_id):
+        return await task(*args)
 
 
 def _chunks(items: list[Page], size: int) -> list[list[Page]]:
@@ -105,8 +115,8 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
             # discover ------------------------------------------------------
             progress.start("discover", len(config.sources))
             validators = warehouse.feed_validators([s.id for s in config.sources])
-            found = await asyncio.gather(*(tasks.discover(crawler, s, validators) for s in config.sources),
-                                         return_exceptions=True)
+            found = await asyncio.gather(*(_tagged(s.id, tasks.discover, crawler, s, validators)
+                                           for s in config.sources), return_exceptions=True)
             progress.done("discover")
             entries_by_source: dict[str, list[FeedEntry]] = {}
             discoveries: dict[str, Discovery] = {}
@@ -146,7 +156,8 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
             by_id = {s.id: s for s in config.sources}
             fetch_ids = [sid for sid in new_by_source if new_by_source[sid]]
             fetched = await asyncio.gather(
-                *(tasks.fetch(crawler, by_id[sid], new_by_source[sid]) for sid in fetch_ids), return_exceptions=True)
+                *(_tagged(sid, tasks.fetch, crawler, by_id[sid], new_by_source[sid]) for sid in fetch_ids),
+                return_exceptions=True)
             progress.done("fetch")
             pages: list[Page] = []
             for sid, result in zip(fetch_ids, fetched, strict=True):
@@ -203,10 +214,16 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
             summary.drop(d)
         result = tasks.load(warehouse, run_id, deduped, tags, fetches, all_drops, taxonomy.version,
                             _feed_state(discoveries, all_drops))
+        topics_of: dict[str, list[str]] = defaultdict(list)
+        for t in tags:
+            topics_of[t.article_id].append(t.topic)
         for a in deduped.articles:
             summary.count(a.source, "loaded")
+            summary.new_articles.append({"title": a.title or "", "source": a.source,
+                                         "topics": ", ".join(topics_of.get(a.article_id, [])), "link": a.canonical_url})
             if a.duplicate_of is None:
                 summary.new_stories.append((a.story_id, a.source, a.title or a.canonical_url))
+                summary.story_topics[a.story_id] = topics_of.get(a.article_id, [])
         log.info("load: %d articles, %d topic rows, %d fetch_log rows, %d drops",
                  result.articles, result.topics, result.fetch_log, result.drops)
     except BaseException as exc:
@@ -250,43 +267,42 @@ def _status(config: SourcesConfig, s: RunSummary) -> tuple[str, str]:
     return "partial", f"{len(s.failed_sources)} of {len(config.sources)} sources failed. {named}"
 
 
-def summary_markdown(s: RunSummary) -> str:
-    stages = ("discovered", "not_modified", "known", "fetched", "fetch_failures", "extracted", "extract_failures",
-              "duplicates", "updated", "loaded")
-    lines = [f"# Ingest run `{s.run_id}`: {s.status}", "", s.message, "",
-             "## Counts per source and stage", "",
-             "| source | " + " | ".join(stages) + " |", "|---" * (len(stages) + 1) + "|"]
-    for sid in sorted(s.per_source):
-        lines.append(f"| {sid} | " + " | ".join(str(s.per_source[sid][k]) for k in stages) + " |")
-    lines.append("| **total** | " + " | ".join(str(s.counts[k]) for k in stages) + " |")
-    lines += ["", "## Failures by reason", ""]
-    if s.failures:
-        lines += ["| stage:reason | count | sample URLs |", "|---|---|---|"]
-        for key, n in s.failures.most_common():
-            lines.append(f"| {key} | {n} | {'<br>'.join(s.failure_samples.get(key, []))} |")
-    else:
-        lines.append("None.")
-    lines += ["", f"## New stories ({len(s.new_stories)})", ""]
-    lines += [f"- {title} ({source})" for _, source, title in s.new_stories[:50]] or ["None."]
-    lines += ["", "## Topics", ""]
-    lines += [f"- {k}: {v}" for k, v in s.topics.most_common()] or ["None."]
-    return "\n".join(lines)
+def run_name() -> str:
+    """``ingest · <source or group> · <scheduled time>``, for the Prefect UI."""
+    params = flow_run.parameters or {}
+    only = params.get("only") or []
+    who = only[0] if len(only) == 1 else (f"{only[0]} +{len(only) - 1}" if only else "all sources")
+    when = flow_run.scheduled_start_time or datetime.now(UTC)
+    return f"ingest · {who} · {when.astimezone(UTC).strftime('%Y-%m-%d %H:%M')}"
 
 
-@flow(name="ingest", log_prints=False)
+@flow(name="ingest", flow_run_name=run_name, log_prints=False)
 async def ingest(sources_file: str = "config/sources.toml", db: str = "data/newsflow.duckdb",
                  only: list[str] | None = None, topics_file: str | None = None,
-                 refetch: bool = False) -> dict[str, Any]:
-    """Fetch new articles from the sources' feeds and load them into DuckDB."""
+                 refetch: bool = False, max_lateness_minutes: float | None = None) -> Any:
+    """Fetch new articles from the sources' feeds and load them into DuckDB.
+
+    A scheduled run that starts more than ``max_lateness_minutes`` after its
+    scheduled time (the worker was down, the previous run overran) skips
+    itself and ends in a Completed state named "Skipped": the next scheduled
+    run picks up everything, so late runs never pile up.
+    """
     logger = get_run_logger()
+    scheduled = flow_run.scheduled_start_time
+    if max_lateness_minutes is not None and scheduled is not None:
+        late = (datetime.now(UTC) - scheduled).total_seconds() / 60
+        if late > max_lateness_minutes:
+            message = f"skipped: started {late:.0f} min after its scheduled time (limit {max_lateness_minutes:g} min)"
+            logger.warning(message)
+            return Completed(name="Skipped", message=message)
     config = load_sources(sources_file).select(only)
     taxonomy = compile_taxonomy(read_toml(topics_file or DEFAULT_TOPICS))
     summary = await run_ingest(config, taxonomy, Warehouse(db), refetch=refetch, logger=logger,
                                flow_run_id=str(flow_run.get_id() or ""))
-    await create_markdown_artifact(markdown=summary_markdown(summary), key="ingest-summary",
-                                   description=f"newsflow ingest run {summary.run_id}: {summary.status}")
+    await report.publish(summary, logger)
     if summary.status == "failed":
         raise NewsflowError(summary.message)
     if summary.status == "partial":
         logger.warning(summary.message)
+        return Completed(message=f"partial: {summary.message}", data=summary.as_dict())
     return summary.as_dict()

@@ -6,11 +6,12 @@ from collections import defaultdict
 from typing import Any
 
 from prefect import serve
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 
 from newsflow.config import load_sources
 
 
-def build_deployments(sources_file: str, db: str) -> list[Any]:
+def build_deployments(sources_file: str, db: str, max_lateness_minutes: float = 10.0) -> list[Any]:
     """One deployment per distinct cron schedule, each ingesting the sources
     on that schedule."""
     from flows.ingest import ingest
@@ -24,8 +25,13 @@ def build_deployments(sources_file: str, db: str) -> list[Any]:
         name = ids[0] if len(ids) == 1 else f"{ids[0]}+{len(ids) - 1}"
         deployments.append(ingest.to_deployment(
             name=f"ingest-{name}", cron=cron,
-            parameters={"sources_file": sources_file, "db": db, "only": ids},
+            parameters={"sources_file": sources_file, "db": db, "only": ids,
+                        "max_lateness_minutes": max_lateness_minutes},
             tags=["newsflow", *ids],
+            # one run at a time per deployment; a run due while the last one
+            # is still going is cancelled, not queued
+            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+            description=f"newsflow ingest of {', '.join(ids)} on '{cron}'",
         ))
     return deployments
 

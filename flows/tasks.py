@@ -17,7 +17,7 @@ from newsflow.config import Source
 from newsflow.records import Article, Drop, FeedEntry, FetchRecord, Page, TopicTag
 from parsers.extract import extract_page
 from parsers.urls import canonicalize
-from stories.dedupe import DedupeResult, dedupe, fingerprint
+from stories.dedupe import DedupeResult, dedupe, fingerprint, sketch
 from topics.tagger import tag_articles
 from topics.taxonomy import Taxonomy
 from warehouse import Warehouse
@@ -72,8 +72,9 @@ def extract(pages: list[Page], languages: dict[str, str], label: str) -> tuple[l
 @task(name="dedupe", cache_policy=NONE)
 def dedupe_batch(warehouse: Warehouse, articles: list[Article]) -> DedupeResult:
     hashed = fingerprint(articles)
-    known = warehouse.lookup([a.canonical_url for a in hashed], [a.content_hash for a in hashed])
-    return dedupe(hashed, known)
+    sketches = sketch(hashed)
+    known = warehouse.lookup([a.canonical_url for a in hashed], [a.content_hash for a in hashed], sketches)
+    return dedupe(hashed, known, sketches)
 
 
 @task(name="tag", cache_policy=NONE)
@@ -85,4 +86,4 @@ def tag(articles: list[Article], taxonomy: Taxonomy) -> list[TopicTag]:
 def load(warehouse: Warehouse, run_id: str, deduped: DedupeResult, tags: list[TopicTag], fetches: list[FetchRecord],
          drops: list[Drop], taxonomy_version: str, feed_state: list[tuple[str, str, str | None, str | None, int]]) -> LoadResult:
     return warehouse.load(run_id, deduped.articles, tags, fetches, drops, deduped.aliases, taxonomy_version,
-                          updates=deduped.updates, feed_state=feed_state)
+                          updates=deduped.updates, feed_state=feed_state, story_rows=deduped.story_rows)

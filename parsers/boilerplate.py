@@ -6,32 +6,61 @@ Every removal is returned as a :class:`Removal` naming its rule, so
 Rules, in order:
 
 ``headline_repeat``
-    a leading paragraph equal to the title.
+    a leading paragraph (before any kept one) equal to the headline as the
+    page states it anywhere: the extracted title, ``og:title``, ``<h1>`` or
+    ``<title>`` (the caller passes these as ``headlines``).
 ``share_widget``
     share-widget headings ("Spread the love", "Partagez cet article") are
     never article text: the phrase is cut wherever it appears, together with a
     widget date label glued before it ("date 2021-04-11"); what remains of
     the paragraph is dropped if it is only a few tokens.
+``teaser``
+    a short paragraph (at most ``TEASER_MAX_WORDS`` words) starting with
+    "Read more:", "Lire aussi :", "Related:" etc.
 ``call_to_action``
     a short paragraph (at most ``CTA_MAX_WORDS`` words) containing a
-    newsletter, app, follow or share prompt.
-``teaser``
-    a short paragraph starting with "Read more:", "Lire aussi :" etc.
+    newsletter, app, follow, share or comment-forum prompt.
 ``credit``
     a short photo-credit or copyright line, or an author contact line with an
-    e-mail address.
+    e-mail address (at most ``CREDIT_MAX_WORDS`` words).
+``trust_line``
+    a short line pointing at the publisher's standards ("Our Standards: The
+    Thomson Reuters Trust Principles.", "Read our editorial policy").
+``byline``
+    a short line that is only a byline or a dateline ("By Jane Doe",
+    "Published 3 March 2024, 10:02", "Mis à jour le ...").
+``related_link``
+    a paragraph of at most ``LINK_MAX_WORDS`` words that is exactly the text
+    of one of the page's links: a related-story card or in-body headline
+    link.  Prose never consists of one whole link.
+``author_bio``
+    one of the last ``BIO_TAIL`` paragraphs, at most ``BIO_MAX_WORDS`` words,
+    that opens with a byline author's name (or "Name Surname is a reporter /
+    writer / editor ...") and describes who they are.
+``related_section``
+    a short heading such as "More from The Nation", "Most read", "You may
+    also like", "Les plus lus", found in the second half of the text (by
+    words): it and everything after it is a block of teasers.
 """
-
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Collection, Sequence
 
 from newsflow.records import Removal
 
 CTA_MAX_WORDS = 40
 TEASER_MAX_WORDS = 30
 CREDIT_MAX_WORDS = 20
+TRUST_MAX_WORDS = 15
+BYLINE_MAX_WORDS = 12
+LINK_MAX_WORDS = 30
+BIO_TAIL = 3  # author bios sit among the last paragraphs
+BIO_MAX_WORDS = 120
+SECTION_MAX_WORDS = 6  # a section heading is a few words
+SECTION_MIN_SHARE = 0.5  # ...and starts a teaser block only in the second half of the text
 
 # Share-widget headings: boilerplate wherever they appear.
 SHARE_PHRASES = (
@@ -58,6 +87,9 @@ CTA_PHRASES = (
     r"support (?:our|independent) journalism",
     r"become a (?:member|subscriber|patron)",
     r"(?:continue|keep) reading (?:with|for) ",
+    r"join (?:our|the) (?:\w+\W+){0,2}(?:forum|conversation|discussion|community)",
+    r"swipe (?:left|right) (?:below )?to (?:view|see)",
+    r"(?:sign up|subscribe) (?:for|to) (?:\w+\W+){0,6}(?:delivered|sent) to your inbox",
     # French
     r"abonnez[- ]vous",
     r"inscrivez[- ]vous (?:a|à) (?:\w+\W+){0,3}(?:newsletter|lettre)",
@@ -66,6 +98,7 @@ CTA_PHRASES = (
     r"telechargez (?:l'application|notre application|l'appli)",
     r"recevez (?:\w+\W+){0,4}newsletter",
     r"soutenez (?:notre|le) journalisme",
+    r"rejoignez (?:la|notre) (?:discussion|communaute)",
 ) + SHARE_PHRASES
 
 TEASER_PREFIXES = (
@@ -89,6 +122,39 @@ CREDIT_PATTERNS = (
     r"\b(?:all rights reserved|tous droits reserves)\b",
 )
 
+TRUST_PATTERNS = (
+    r"^our (?:editorial )?standards\b",
+    r"\btrust principles\b",
+    r"^(?:read|learn more about|see) our (?:editorial |ethics |corrections )?(?:standards|policy|policies|guidelines)\b",
+    r"^nos (?:engagements|principes) (?:editoriaux|deontologiques)",
+)
+
+# A byline or dateline alone on its line.
+BYLINE_PATTERNS = (
+    r"^(?:by|par|written by|reporting by|words by)\s+[\w'’.-]+(?:\s+[\w'’.-]+){0,3}"
+    r"(?:\s*(?:,|and|et|&|\||-|–)\s*[\w'’.-]+(?:\s+[\w'’.-]+){0,3})*\s*$",
+    r"^(?:published|updated|posted|last updated|first published|publie|mis a jour)\b(?:\s*(?:on|at|le|:))?"
+    r"[\s\w,:.|/-]{0,40}\d{1,4}[\s\w,:.|/()+-]{0,30}$",
+)
+
+SECTION_HEADINGS = (
+    r"more (?:from|on) [\w .'’-]{2,40}",
+    r"more (?:stories|articles|news|coverage|to read)",
+    r"related (?:stories|articles|coverage|content|reading|news)",
+    r"most (?:read|popular|viewed|shared|commented)",
+    r"(?:popular|trending) (?:now|stories|today|articles)",
+    r"recommended (?:for you|reading|stories|articles)",
+    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)",
+    r"(?:read|up) next",
+    r"(?:latest|top) (?:stories|news|headlines|articles)",
+    r"(?:les )?plus (?:lus|partages|commentes)",
+    r"(?:dans la meme rubrique|sur le meme (?:sujet|theme)|a lire (?:aussi|egalement|ensuite))",
+    r"(?:nos|vous aimerez aussi|articles similaires|d'autres articles)(?: [\w' ]{0,30})?",
+)
+
+BIO_ROLES = (r"(?:an? |the )(?:[\w-]+ ){0,4}(?:reporter|writer|editor|correspondent|journalist|columnist|"
+             r"contributor|author|producer|critic|analyst|host|fellow)")
+
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _SHARE_RE = re.compile(
     r"(?:\bdate\s+\d{4}-\d{2}-\d{2}\s*)?\b(?:" + "|".join(SHARE_PHRASES) + r")\b[\s:.!]*",
@@ -97,6 +163,13 @@ _SHARE_RE = re.compile(
 _CTA_RE = re.compile(r"\b(?:" + "|".join(CTA_PHRASES) + r")", re.IGNORECASE)
 _TEASER_RE = re.compile(r"^(?:" + "|".join(TEASER_PREFIXES) + r")\s*(?::|–|—|-|\||»|>)", re.IGNORECASE)
 _CREDIT_RE = re.compile("|".join(CREDIT_PATTERNS), re.IGNORECASE)
+_TRUST_RE = re.compile("|".join(TRUST_PATTERNS), re.IGNORECASE)
+_BYLINE_RE = re.compile("|".join(BYLINE_PATTERNS), re.IGNORECASE)
+_SECTION_RE = re.compile(r"^(?:" + "|".join(SECTION_HEADINGS) + r")\s*[:.!»>]?$", re.IGNORECASE)
+_BIO_ROLE_ANYWHERE_RE = re.compile(r"\b(?:is|was|has been|serves as) " + BIO_ROLES, re.IGNORECASE)
+_BIO_VERB_RE = re.compile(r"\b(?:covers|writes (?:about|for)|reports on|based in|follow (?:him|her|them|\w+) on)\b",
+                          re.IGNORECASE)
+_BIO_ROLE_RE = re.compile(r"^(?:[\w'’.-]+\s+){1,4}(?:is|was|has been|serves as) " + BIO_ROLES, re.IGNORECASE)
 
 
 def _fold_char(ch: str) -> str:
@@ -117,16 +190,31 @@ def fold(text: str) -> str:
     Keeps one output character per input character, so offsets line up."""
     if text.isascii():
         return text.lower()
-    out = text.translate(_FOLD_TABLE).lower()
-    if len(out) == len(text):
-        return out
-    return "".join(_fold_char(ch) for ch in text)  # a character whose lower case is longer
+    return "".join(_fold_char(ch) for ch in text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    if ch in "’ʼ‘`´":
+        return "'"
+    base = unicodedata.normalize("NFD", ch)[0] if ord(ch) > 127 else ch
+    low = base.lower()
+    return low if len(low) == 1 else base
 
 
 def norm_line(text: str) -> str:
     """Folded, punctuation removed, whitespace collapsed: the form lines are
     compared in."""
     return " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def quick_key(text: str) -> str:
+    """A cheap comparison form for matching extracted text to the page's
+    elements: lower case, runs of non-word characters made one space."""
+    return _NON_WORD.sub(" ", text.lower()).strip()
 
 
 def _words(text: str) -> int:
@@ -158,15 +246,61 @@ def _cut_share_phrases(text: str, folded: str, removed: list[Removal]) -> str:
     return " ".join(p.strip() for p in pieces if p.strip())
 
 
-def clean_paragraphs(paragraphs: list[str], title: str | None) -> tuple[list[str], list[Removal]]:
+def _is_bio(text: str, folded: str, author_names: Sequence[str]) -> bool:
+    """An author bio: "Name Surname is a reporter / writer / editor ..."
+    (``BIO_ROLES``), or a paragraph opening with a byline author's name
+    (within the first five words) that names a role or says what the person
+    covers ("covers", "writes about", "based in", "follow her on")."""
+    if _words(text) > BIO_MAX_WORDS:
+        return False
+    if _BIO_ROLE_RE.search(folded):
+        return True
+    head = " ".join(folded.split()[:20])
+    describes = _BIO_ROLE_ANYWHERE_RE.search(head) or _BIO_VERB_RE.search(head)
+    return describes is not None and _opens_with_author(text, author_names)
+
+
+def _opens_with_author(text: str, author_names: Sequence[str]) -> bool:
+    """Whether a byline author's full name or surname is among the first
+    five words of ``text``."""
+    opening = " ".join(norm_line(" ".join(text.split()[:6])).split()[:5])
+    return any(name and re.search(rf"\b{re.escape(name)}\b", opening) for name in author_names)
+
+
+def _author_names(authors: Sequence[str]) -> list[str]:
+    """Full names and surnames (of two letters or more) of the byline
+    authors, normalised."""
+    names: list[str] = []
+    for author in authors:
+        full = norm_line(author)
+        parts = full.split()
+        if len(parts) >= 2:
+            names += [full, parts[-1]]
+    return [n for n in names if len(n) >= 2]
+
+
+def clean_paragraphs(paragraphs: Sequence[str], title: str | None, *,
+                     headlines: Collection[str] = (), links: Collection[str] = frozenset(),
+                     authors: Sequence[str] = ()) -> tuple[list[str], list[Removal]]:
+    """Apply the rules of this module to ``paragraphs``; returns the kept
+    paragraphs and the removals, in order.
+
+    ``headlines`` are normalised (:func:`norm_line`) headline forms besides
+    ``title``; ``links`` the :func:`quick_key` forms of the page's link texts;
+    ``authors`` the byline names."""
     kept: list[str] = []
     removed: list[Removal] = []
-    title_norm = norm_line(title) if title else None
+    heads = set(headlines)
+    if title:
+        heads.add(norm_line(title))
+    heads.discard("")
+    author_names = _author_names(authors)
     for para in paragraphs:
         text = para.strip()
         if not text:
             continue
-        if not kept and title_norm and norm_line(text) == title_norm:
+        norm = norm_line(text)
+        if not kept and norm in heads:
             removed.append(Removal("headline_repeat", text))
             continue
         folded = fold(text)
@@ -178,6 +312,7 @@ def clean_paragraphs(paragraphs: list[str], title: str | None) -> tuple[list[str
                 removed.append(Removal("share_widget", text))
                 continue
             folded = fold(text)
+            norm = norm_line(text)
         n = _words(text)
         if n <= TEASER_MAX_WORDS and _TEASER_RE.search(folded):
             removed.append(Removal("teaser", text))
@@ -188,13 +323,56 @@ def clean_paragraphs(paragraphs: list[str], title: str | None) -> tuple[list[str
         if n <= CREDIT_MAX_WORDS and (_CREDIT_RE.search(folded) or _EMAIL.search(text)):
             removed.append(Removal("credit", text))
             continue
+        if n <= TRUST_MAX_WORDS and _TRUST_RE.search(folded):
+            removed.append(Removal("trust_line", text))
+            continue
+        if n <= BYLINE_MAX_WORDS and _BYLINE_RE.search(folded):
+            removed.append(Removal("byline", text))
+            continue
+        if n <= LINK_MAX_WORDS and links and quick_key(text) in links:
+            removed.append(Removal("related_link", text))
+            continue
         kept.append(text)
-    return kept, removed
+    kept = _cut_related_section(kept, removed)
+    return _drop_tail_bios(kept, removed, author_names), removed
 
 
-def clean_text(text: str, title: str | None) -> tuple[str, list[Removal]]:
-    """Clean newline-separated paragraphs; returns the text and what went."""
-    kept, removed = clean_paragraphs(text.split("\n"), title)
+def _drop_tail_bios(kept: list[str], removed: list[Removal], author_names: Sequence[str]) -> list[str]:
+    """Bios among the last ``BIO_TAIL`` paragraphs; and an author box printed
+    before the article: a first paragraph naming a byline author *and*
+    stating their role ("Jane Doe is a senior editor at ...")."""
+    if len(kept) > 1 and author_names:
+        first = fold(kept[0])
+        if _BIO_ROLE_RE.search(first) and _opens_with_author(kept[0], author_names) \
+                and _words(kept[0]) <= BIO_MAX_WORDS:
+            removed.append(Removal("author_bio", kept[0]))
+            kept = kept[1:]
+    tail_start = max(len(kept) - BIO_TAIL, 1)  # never the whole text
+    out = kept[:tail_start]
+    for text in kept[tail_start:]:
+        if _is_bio(text, fold(text), author_names):
+            removed.append(Removal("author_bio", text))
+        else:
+            out.append(text)
+    return out
+
+
+def _cut_related_section(kept: list[str], removed: list[Removal]) -> list[str]:
+    total = sum(_words(t) for t in kept)
+    seen = 0
+    for i, text in enumerate(kept):
+        n = _words(text)
+        if seen >= SECTION_MIN_SHARE * total and n <= SECTION_MAX_WORDS and _SECTION_RE.search(norm_line(text)):
+            removed.extend(Removal("related_section", t) for t in kept[i:])
+            return kept[:i]
+        seen += n
+    return kept
+
+
+def clean_text(text: str, title: str | None, **context: Collection[str]) -> tuple[str, list[Removal]]:
+    """Clean newline-separated paragraphs; returns the text and what went.
+    ``context`` is passed to :func:`clean_paragraphs`."""
+    kept, removed = clean_paragraphs(text.split("\n"), title, **context)  # type: ignore[arg-type]
     return "\n\n".join(kept), removed
 
 

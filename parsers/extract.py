@@ -2,11 +2,26 @@
 
 ``extract_page`` is pure and deterministic.  It returns an Article or a
 Drop with the reason; it never raises for a bad page.
+
+Steps (each rule documented in its module):
+
+1. decode and parse; canonical URL, language;
+2. prune what is never article text (hidden copies, social embeds,
+   captions, promo/related/newsletter blocks): :mod:`parsers.page_structure`;
+3. trafilatura (comments and tables off) for the body and metadata;
+4. add body paragraphs trafilatura left in sibling containers (live blogs,
+   bodies split by ads);
+5. paragraph rules (headline repeats, widgets, prompts, teasers, credits,
+   bylines, related links, bios, trailing teaser sections):
+   :mod:`parsers.boilerplate`;
+6. put back the standfirst and key-points box when the page prints them;
+7. the site's learned boilerplate, if given: :mod:`parsers.site_boilerplate`;
+8. authors filtered to plausible person names: :mod:`parsers.authors`.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import lxml.etree
@@ -14,27 +29,22 @@ import lxml.html
 import trafilatura
 
 from newsflow.errors import ExtractError
-from newsflow.records import Article, Drop, Page
-from parsers.boilerplate import clean_text
-from parsers.page_structure import prune_invisible
+from newsflow.records import Article, Drop, Page, Removal
+from parsers.authors import parse_authors
+from parsers.boilerplate import clean_paragraphs, norm_line
 from parsers.html import canonical_link, decode_html, page_language, parse_tree
+from parsers.page_structure import (descriptions, find_standfirst, headline_candidates, key_points, link_texts,
+                                    merge_paragraphs, prune_non_article, sibling_paragraphs)
+from parsers.site_boilerplate import SiteRules, apply_site_rules
 from parsers.urls import article_id, canonicalize, site_of
 
-CLEANER_VERSION = "1"
+CLEANER_VERSION = "2"  # bump when a rule changes: stored text may then be reprocessed
 EXTRACTOR = f"trafilatura-{trafilatura.__version__}+clean-{CLEANER_VERSION}"
 MIN_WORDS = 40  # below this a page is a stub, a gallery or a paywall teaser...
 MIN_CHARS = 200  # ...unless it is long in characters (scripts written without spaces)
 MIN_SUMMARY_WORDS = 25  # a feed summary this long stands in for a page we cannot extract
 FEED_SUMMARY_EXTRACTOR = "feed-summary"
 
-# Hidden elements hold structured-data or AMP copies of the article, cookie
-# banners and the like; they are never visible article text.
-HIDDEN_XPATH = [
-    "//*[@hidden]",
-    "//*[@aria-hidden='true']",
-    "//*[contains(translate(@style, ' ', ''), 'display:none')]",
-    "//*[contains(translate(@style, ' ', ''), 'visibility:hidden')]",
-]
 _DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 
 
@@ -66,18 +76,6 @@ def _pick_date(extracted: str | None, feed: datetime | None, fetched_at: datetim
     return page_dt
 
 
-def _authors(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    parts = re.split(r"\s*(?:;|\band\b|\bet\b|&)\s*", value)
-    seen: list[str] = []
-    for p in parts:
-        p = p.strip(" ,")
-        if p and p not in seen:
-            seen.append(p)
-    return tuple(seen)
-
-
 def _summary_text(summary: str | None) -> str | None:
     """A feed item's summary as plain text, if long enough to stand in for
     the article (paywalled or script-rendered pages)."""
@@ -91,8 +89,45 @@ def _summary_text(summary: str | None) -> str | None:
     return text if len(text.split()) >= MIN_SUMMARY_WORDS else None
 
 
-def extract_page(page: Page, language: str | None = None) -> Article | Drop:
-    """Extract one page.  ``language`` is the source's default language."""
+def _site_names(tree: lxml.html.HtmlElement, site: str) -> tuple[str, ...]:
+    """The site's own names, which are never authors: ``og:site_name`` and
+    the main label of its domain ("washingtontimes" for washingtontimes.com)."""
+    names = [str(v) for v in tree.xpath('//head/meta[@property="og:site_name"]/@content')]
+    label = site.split(".")[-2] if site.count(".") >= 1 else site
+    return tuple(names + [label, site])
+
+
+def _body_paragraphs(tree: lxml.html.HtmlElement, text: str) -> list[str]:
+    """trafilatura's lines plus the paragraphs it left in sibling containers
+    (see :func:`parsers.page_structure.sibling_paragraphs`)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    return merge_paragraphs(lines, sibling_paragraphs(tree, lines))
+
+
+def _with_summary(tree: lxml.html.HtmlElement, html: str, kept: list[str],
+                  clean: Callable[[list[str]], list[str]]) -> list[str]:
+    """``kept`` with, in front, the page's standfirst (when the page prints
+    its meta description visibly) and its key-points list, each only when
+    the extracted text lacks it.  Both go through the same cleaning rules."""
+    body = norm_line(" ".join(kept))
+    points = [p for p in key_points(tree, html) if norm_line(p) not in body]
+    front = clean(points) if points else []
+    for description in descriptions(tree):
+        if norm_line(description) in body:
+            break
+        standfirst = find_standfirst(tree, description)
+        if standfirst is None:
+            continue
+        if norm_line(standfirst) not in body:
+            front = clean([standfirst]) + front
+        break
+    return front + kept
+
+
+def extract_page(page: Page, language: str | None = None, site_rules: SiteRules | None = None) -> Article | Drop:
+    """Extract one page.  ``language`` is the source's default language;
+    ``site_rules`` the boilerplate learned from earlier articles of the
+    page's site (see :mod:`parsers.site_boilerplate`), if any."""
     try:
         html_text, _encoding = decode_html(page.body, page.charset)
         tree = parse_tree(html_text)
@@ -100,8 +135,9 @@ def extract_page(page: Page, language: str | None = None) -> Article | Drop:
         return Drop("extract", page.source, page.url, exc.reason, exc.message)
 
     canonical = canonicalize(canonical_link(tree, page.final_url) or page.final_url)
+    site = site_of(canonical)
     lang = page_language(tree) or language
-    prune_invisible(tree)
+    prune_non_article(tree)
     doc = trafilatura.bare_extraction(
         tree,
         url=page.final_url,
@@ -112,7 +148,18 @@ def extract_page(page: Page, language: str | None = None) -> Article | Drop:
     )
     entry = page.entry
     title = ((doc.title if doc is not None else None) or (entry.title if entry else None) or None)
-    text, removed = clean_text(doc.text, title) if doc is not None and doc.text else ("", [])
+    authors = parse_authors(doc.author if doc is not None else None, _site_names(tree, site))
+    removed: list[Removal] = []
+    text = ""
+    if doc is not None and doc.text:
+        context = {"headlines": headline_candidates(tree, title), "links": link_texts(tree), "authors": authors}
+        kept, cleaned = clean_paragraphs(_body_paragraphs(tree, doc.text), title, **context)  # type: ignore[arg-type]
+        removed += cleaned
+        kept = _with_summary(tree, html_text, kept, lambda ps: clean_paragraphs(ps, None, **context)[0])  # type: ignore[arg-type]
+        if site_rules is not None:
+            kept, site_removed = apply_site_rules(kept, site_rules)
+            removed += [r.removal for r in site_removed]
+        text = "\n\n".join(kept)
     extractor = EXTRACTOR
     words = len(text.split())
     if words < MIN_WORDS and len(text) < MIN_CHARS:
@@ -129,9 +176,9 @@ def extract_page(page: Page, language: str | None = None) -> Article | Drop:
         url=page.final_url,
         canonical_url=canonical,
         source=page.source,
-        site=site_of(canonical),
+        site=site,
         title=title,
-        authors=_authors(doc.author if doc is not None else None),
+        authors=authors,
         published_at=_pick_date(doc.date if doc is not None else None, feed_date, page.fetched_at),
         language=lang,
         text=text,

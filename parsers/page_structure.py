@@ -2,11 +2,12 @@
 
 Pure functions on a parsed lxml tree, used by :mod:`parsers.extract`:
 
-``prune_invisible``
-    removes, in place, elements a reader never sees as article text: hidden
+``prune_non_article``
+    removes, in place, elements that are never article text: hidden
     elements (structured-data or AMP copies of the whole article, cookie
-    banners) and embedded social posts (tweets, Instagram, TikTok), which
-    quote other people's posts, not the article.
+    banners), embedded social posts (tweets, Instagram, TikTok), which quote
+    other people's posts, photo captions, and teaser or widget blocks whose
+    class says so (promo, related, recommended, newsletter, outbrain ...).
 ``headline_candidates``
     the article's headline as the page states it in several places
     (``og:title``, ``twitter:title``, ``<h1>``, ``<title>`` and its parts
@@ -14,6 +15,9 @@ Pure functions on a parsed lxml tree, used by :mod:`parsers.extract`:
 ``find_standfirst``
     the standfirst (dek, summary line under the headline) when the page's
     meta description is also printed visibly in the body.
+``key_points``
+    the bullet list of a "Key Points" / "Highlights" / "L'essentiel" box
+    printed with the article, which extractors drop as a list.
 ``sibling_paragraphs``
     paragraphs of an article body split across sibling containers (live-blog
     posts, "article-body" blocks cut by ads) that the extractor left out.
@@ -31,9 +35,9 @@ from collections.abc import Iterable, Sequence
 import lxml.etree
 import lxml.html
 
-from parsers.boilerplate import norm_line
+from parsers.boilerplate import norm_line, quick_key
 
-# Hidden elements, and embedded posts from social networks.
+# Never article text: hidden elements, embedded social posts, captions.
 PRUNE_XPATH = (
     "//*[@hidden]",
     "//*[@aria-hidden='true']",
@@ -41,28 +45,45 @@ PRUNE_XPATH = (
     "//*[contains(translate(@style, ' ', ''), 'visibility:hidden')]",
     "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media')"
     " or contains(@class, 'tiktok-embed') or contains(@class, 'twitter-video')]",
+    "//figcaption",
 )
+# Teaser and widget blocks, by class name.  A block this long is more likely
+# a wrapper with an unlucky class name, and stays.
+WIDGET_CLASSES = ("promo", "related", "recommend", "outbrain", "taboola", "newsletter")
+WIDGET_MAX_WORDS = 400
 _PRUNE = lxml.etree.XPath(" | ".join(PRUNE_XPATH))
-# Elements whose subtree is never kept when pruning (html, head and body are
-# never hidden for real: some sites mark <body aria-hidden> while a modal opens).
+_WIDGETS = lxml.etree.XPath(
+    "//body//*[not(self::article) and not(self::main)]["
+    + " or ".join(f"contains(@class, '{c}')" for c in WIDGET_CLASSES) + "]")
+# html, head and body are never removed (some sites mark <body aria-hidden>
+# while a modal is open).
 _NEVER_PRUNE = {"html", "head", "body"}
 
 STANDFIRST_MIN_WORDS = 8  # shorter descriptions are labels, not standfirsts
 STANDFIRST_SLACK = 1.5  # the printed block may be this much longer than the description
 STANDFIRST_SEARCH_WORDS = 6  # the description's opening words searched for in text nodes
 
-SIBLING_DEPTH = 3  # ancestors (tag + class) forming a paragraph's container signature
-SIBLING_MIN_MATCHED = 2  # kept paragraphs needed to trust a signature
+SIBLING_DEPTH = 2  # ancestors (tag + class) forming a paragraph's container signature
+SIBLING_MIN_MATCHED = 2  # kept paragraphs needed to trust a signature...
+SIBLING_MIN_SHARE = 0.4  # ...holding at least this share of the kept paragraphs' characters
 SIBLING_MIN_CHARS = 25  # a kept paragraph shorter than this proves nothing about its container
+SIBLING_MIN_WORDS = 6  # shorter paragraphs (names, dates, labels) are not added
 LINK_MIN_WORDS = 3  # shorter link texts ("Home", "Read more") are handled by other rules
 
 
-def prune_invisible(tree: lxml.html.HtmlElement) -> int:
-    """Remove hidden elements and social embeds in place (keeping their
-    tails); returns how many subtrees went."""
+def prune_non_article(tree: lxml.html.HtmlElement) -> int:
+    """Remove, in place (keeping tails), what ``PRUNE_XPATH`` and
+    ``WIDGET_CLASSES`` select; returns how many subtrees went."""
     count = 0
     for el in _PRUNE(tree):
         if el.tag in _NEVER_PRUNE or el.getparent() is None:
+            continue
+        el.drop_tree()
+        count += 1
+    for el in _WIDGETS(tree):
+        if el.tag in _NEVER_PRUNE or el.getparent() is None:
+            continue
+        if len(el.text_content().split()) > WIDGET_MAX_WORDS:
             continue
         el.drop_tree()
         count += 1
@@ -142,6 +163,46 @@ def find_standfirst(tree: lxml.html.HtmlElement, description: str) -> str | None
     return None
 
 
+KEY_POINT_LABELS = ("key points", "key takeaways", "takeaways", "highlights", "at a glance", "in brief",
+                    "the essentials", "l'essentiel", "a retenir", "à retenir", "ce qu'il faut retenir", "en bref")
+KEY_POINTS_MAX_ITEMS = 8
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZÀÉÈ"
+_LOWER = "abcdefghijklmnopqrstuvwxyzàéè"
+_KEY_LABEL = lxml.etree.XPath(
+    "//body//*[self::div or self::h2 or self::h3 or self::h4 or self::p or self::span or self::strong]"
+    f"[translate(normalize-space(text()), '{_UPPER}', '{_LOWER}') = $label]")
+
+
+_KEY_LABEL_IN_HTML = re.compile(
+    r">\s*(" + "|".join(re.escape(label).replace("'", "(?:'|’|&#39;|&#x27;)") for label in KEY_POINT_LABELS)
+    + r")\s*<", re.IGNORECASE)
+
+
+def key_points(tree: lxml.html.HtmlElement, html: str) -> list[str]:
+    """The items of the first list following a "Key Points"-style label
+    (``KEY_POINT_LABELS``, the label alone in its element) inside the same
+    box (the label's grandparent), at most ``KEY_POINTS_MAX_ITEMS``;
+    empty when there is none.  ``html`` is the page's source, searched first
+    for the labels (cheaper than walking the tree)."""
+    labels = {re.sub(r"’|&#39;|&#x27;", "'", m.group(1).lower()) for m in _KEY_LABEL_IN_HTML.finditer(html)}
+    for label in KEY_POINT_LABELS:
+        if label not in labels:
+            continue
+        for el in _KEY_LABEL(tree, label=label):
+            box = el.getparent()
+            box = box.getparent() if box is not None and box.getparent() is not None else box
+            if box is None:
+                continue
+            for lst in el.xpath("following::*[self::ul or self::ol][1]"):
+                if not any(anc is box for anc in lst.iterancestors()):
+                    continue
+                items = [_clean_space(li.text_content()) for li in lst.xpath("./li")]
+                items = [i for i in items if i]
+                if 0 < len(items) <= KEY_POINTS_MAX_ITEMS:
+                    return items
+    return []
+
+
 def _signature(el: lxml.html.HtmlElement) -> tuple[str, ...] | None:
     """The tag and class of a paragraph's nearest ancestors; None when none
     of them has a class or id (a bare ``div > p`` says nothing)."""
@@ -158,60 +219,61 @@ def _signature(el: lxml.html.HtmlElement) -> tuple[str, ...] | None:
 
 def sibling_paragraphs(tree: lxml.html.HtmlElement, kept: Sequence[str]) -> list[tuple[int, str]]:
     """Body paragraphs missing from ``kept`` that sit in the same kind of
-    container as kept ones, as (index of the kept paragraph they follow, or
-    -1 for before the first; text).
+    container as most kept ones, as (index of the kept paragraph they follow,
+    or -1 for before the first; text).
 
-    Rule: a ``<p>`` whose container signature (its own and its
-    ``SIBLING_DEPTH`` nearest ancestors' tag and class, at least one class
-    present) is shared by at least ``SIBLING_MIN_MATCHED`` paragraphs the
-    extractor kept, is article text too.  Paragraphs inside links are never
-    added."""
+    Rule: a ``<p>`` of at least ``SIBLING_MIN_WORDS`` words is article text
+    too when its container signature (its own and its ``SIBLING_DEPTH``
+    nearest ancestors' tag and class, at least one class present) is shared
+    by at least ``SIBLING_MIN_MATCHED`` paragraphs the extractor kept, which
+    together hold at least ``SIBLING_MIN_SHARE`` of the kept paragraphs'
+    matched characters.  Paragraphs inside links are never added."""
     if not kept:
         return []
-    kept_norm = [norm_line(k) for k in kept]
-    haystack = "\n".join(kept_norm)
-    found: list[tuple[lxml.html.HtmlElement, str, str, tuple[str, ...] | None]] = []
+    kept_keys = [quick_key(k) for k in kept]
+    haystack = "\n".join(kept_keys)
+    found: list[tuple[lxml.html.HtmlElement, str, str, tuple[str, ...] | None, bool]] = []
+    trusted: Counter[tuple[str, ...]] = Counter()
+    chars: Counter[tuple[str, ...]] = Counter()
     for p in tree.xpath("//body//p"):
         text = _clean_space(p.text_content())
         if not text:
             continue
-        found.append((p, text, norm_line(text), _signature(p)))
-    trusted: Counter[tuple[str, ...]] = Counter()
-    matched: list[bool] = []
-    for _p, text, norm, sig in found:
-        hit = bool(norm) and norm in haystack
-        matched.append(hit)
-        if hit and sig is not None and len(text) >= SIBLING_MIN_CHARS:
+        key = quick_key(text)
+        sig = _signature(p)
+        hit = bool(key) and key in haystack
+        found.append((p, text, key, sig, hit))
+        if hit and sig is not None and len(key) >= SIBLING_MIN_CHARS:
             trusted[sig] += 1
-    if not trusted:
+            chars[sig] += len(key)
+    total = sum(chars.values())
+    good = {sig for sig, n in trusted.items() if n >= SIBLING_MIN_MATCHED and chars[sig] >= SIBLING_MIN_SHARE * total}
+    if not good:
         return []
     added: list[tuple[int, str]] = []
     position = -1  # index in kept of the last matched paragraph
-    for (p, text, norm, sig), hit in zip(found, matched):
+    for p, text, key, sig, hit in found:
         if hit:
-            for i in range(max(position, 0), len(kept_norm)):
-                if norm in kept_norm[i]:
+            for i in range(max(position, 0), len(kept_keys)):
+                if key in kept_keys[i]:
                     position = i
                     break
             continue
-        if not norm or sig is None or trusted[sig] < SIBLING_MIN_MATCHED:
-            continue
-        if p.xpath("ancestor::a"):
+        if sig not in good or len(text.split()) < SIBLING_MIN_WORDS or p.xpath("ancestor::a"):
             continue
         added.append((position, text))
     return added
 
 
 def link_texts(tree: lxml.html.HtmlElement) -> set[str]:
-    """Normalised texts of the body's links of ``LINK_MIN_WORDS`` words or more."""
+    """:func:`parsers.boilerplate.quick_key` forms of the body's link texts
+    of ``LINK_MIN_WORDS`` words or more."""
     out: set[str] = set()
     for a in tree.xpath("//body//a[@href]"):
-        n = norm_line(a.text_content())
-        if n.count(" ") + 1 >= LINK_MIN_WORDS:
-            out.add(n)
+        key = quick_key(a.text_content())
+        if key.count(" ") + 1 >= LINK_MIN_WORDS:
+            out.add(key)
     return out
-
-
 def merge_paragraphs(kept: Sequence[str], added: Iterable[tuple[int, str]]) -> list[str]:
     """``kept`` with each added paragraph placed after the kept paragraph it
     followed in the page (-1: before the first)."""

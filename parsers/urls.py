@@ -2,7 +2,8 @@
 
 courlan (trafilatura's own URL library) does the normalisation: lower-case
 host, default ports, sorted query, tracking parameters (utm_*, fbclid, ...)
-and fragments removed.
+and fragments removed; parsers.variants maps AMP and mobile variants
+(m., amp., /amp, .amp.html, ?amp=1) to the desktop URL.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from urllib.parse import urljoin, urlsplit
 
 import courlan
 
+from parsers.variants import strip_amp_mobile
+
 
 def canonicalize(url: str) -> str:
-    """The normalised form of ``url`` used for identity and dedupe."""
+    """The normalised form of ``url`` used for identity and dedupe: courlan's
+    normalisation, then AMP and mobile variants mapped to the desktop URL."""
     try:
-        return courlan.normalize_url(url, strict=True)
+        return strip_amp_mobile(courlan.normalize_url(url, strict=True))
     except ValueError:
-        return url.split("#", 1)[0]
+        return strip_amp_mobile(url.split("#", 1)[0])
 
 
 def resolve(base: str, href: str | None) -> str | None:

@@ -25,7 +25,8 @@ import pyarrow as pa
 from newsflow.errors import WarehouseError
 from newsflow.records import Article, Drop, FetchRecord, TopicTag
 from stories.dedupe import Known, Stored
-from warehouse import migrate
+from stories.model import Sketch, StoryRows
+from warehouse import migrate, stories_store
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -159,7 +160,10 @@ class Warehouse:
                 " AND (etag IS NOT NULL OR last_modified IS NOT NULL)", [list(sources)]).fetchall()
         return {url: (etag, lm) for url, etag, lm in rows}
 
-    def lookup(self, canonical_urls: Sequence[str], hashes: Sequence[str]) -> Known:
+    def lookup(self, canonical_urls: Sequence[str], hashes: Sequence[str], sketches: Sequence[Sketch] = ()) -> Known:
+        """What the warehouse holds for a batch: its canonical URLs, content
+        hashes and, for ``sketches``, near-duplicate and story candidates
+        (LSH band and retrieval-key joins, see warehouse/stories_store.py)."""
         with self.connect() as con:
             con.register("c_keys", pa.table({"k": pa.array(list(set(canonical_urls)), pa.string())}))
             con.register("h_keys", pa.table({"k": pa.array(list(set(hashes)), pa.string())}))
@@ -174,8 +178,9 @@ class Warehouse:
                 " FROM articles a JOIN h_keys h ON a.content_hash = h.k WHERE a.duplicate_of IS NULL"
                 " GROUP BY a.content_hash"
             ).fetchall()
+            story_known = stories_store.lookup(con, sketches)
         return Known(canonical_urls={url: Stored(aid, h, sid, dup) for url, aid, h, sid, dup in canon},
-                     hashes={h: (aid, sid) for h, aid, sid in hashed})
+                     hashes={h: (aid, sid) for h, aid, sid in hashed}, stories=story_known)
 
     # -- runs ------------------------------------------------------------
 
@@ -215,7 +220,8 @@ class Warehouse:
     def load(self, run_id: str, articles: Sequence[Article], tags: Sequence[TopicTag],
              fetches: Sequence[FetchRecord], drops: Sequence[Drop], aliases: Sequence[tuple[str, str]],
              taxonomy_version: str, updates: Sequence[Article] = (),
-             feed_state: Sequence[tuple[str, str, str | None, str | None, int]] = ()) -> LoadResult:
+             feed_state: Sequence[tuple[str, str, str | None, str | None, int]] = (),
+             story_rows: StoryRows | None = None) -> LoadResult:
         """Write one run's results in a single transaction, in bulk.
 
         ``updates`` are new texts of stored articles: the stored text moves to
@@ -266,6 +272,8 @@ class Warehouse:
                     " WHERE article_id IN (SELECT article_id FROM new_articles UNION ALL SELECT article_id FROM new_updates)"
                     " ON CONFLICT DO NOTHING")
                 con.execute("INSERT OR REPLACE INTO feed_state BY NAME SELECT * FROM new_feed_state")
+                if story_rows is not None:
+                    stories_store.write(con, story_rows)
                 con.execute("INSERT INTO fetch_log BY NAME SELECT * FROM new_fetches")
                 con.execute("INSERT INTO drops BY NAME SELECT * FROM new_drops")
                 con.execute(

@@ -1,0 +1,104 @@
+"""The general (not site-specific) extraction rules: pruning, standfirst,
+key points, split bodies, related links, bios, trust lines, authors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from newsflow.records import Article, Page
+from parsers.authors import is_plausible_name, parse_authors
+from parsers.boilerplate import clean_paragraphs, contains_cta
+from parsers.extract import extract_page
+
+FETCHED = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+P1 = ("The interior ministry said on Monday that the new reception centre would open in May, and that it "
+      "would house up to 400 people while their applications are examined by the courts.")
+P2 = ("Local officials welcomed the decision but warned that the building still needed repairs, and asked "
+      "the government for a clear timetable before the first families arrive in the spring.")
+P3 = ("Aid groups said the centre was a step forward, though they questioned whether 400 places would be "
+      "enough given the number of arrivals recorded along the coast since January.")
+
+
+def extract(html: str) -> Article:
+    url = "https://news.example/a"
+    a = extract_page(Page(url=url, final_url=url, source="s", status=200, content_type="text/html",
+                          charset="utf-8", body=html.encode(), fetched_at=FETCHED), "en")
+    assert isinstance(a, Article), a
+    return a
+
+
+def test_hidden_copies_tweets_and_captions_are_pruned() -> None:
+    a = extract(f"""<html><body><article><h1>Centre to open</h1><p>{P1}</p>
+        <div style="display: none"><p>HIDDEN COPY of the whole article text for structured data readers.</p></div>
+        <figure><img src="x.jpg"><figcaption>The centre in Tangier. Photograph by Someone Else</figcaption></figure>
+        <blockquote class="twitter-tweet"><p>This tweet is not the article at all, it is a quoted post</p></blockquote>
+        <p>{P2}</p><p>{P3}</p></article></body></html>""")
+    assert a.text == "\n\n".join([P1, P2, P3])
+
+
+def test_standfirst_from_the_visible_meta_description_is_kept_and_headline_forms_removed() -> None:
+    dek = "A new reception centre will open in May, the ministry says, with room for 400 people"
+    a = extract(f"""<html><head><title>Centre to open in May | News Example</title>
+        <meta property="og:title" content="Reception centre to open in May">
+        <meta name="description" content="{dek}"></head>
+        <body><header><h1>Reception centre to open in May</h1><div class="dek"><p>{dek}</p></div></header>
+        <article><p>Reception centre to open in May</p><p>{P1}</p><p>{P2}</p><p>{P3}</p></article></body></html>""")
+    assert a.text.split("\n\n")[0] == dek
+    assert "Reception centre to open in May" not in a.text
+    assert "headline_repeat" in {r.rule for r in a.removed}
+
+
+def test_key_points_box_is_kept() -> None:
+    a = extract(f"""<html><body><div class="box"><div class="hdr">Key Points</div>
+        <div><ul><li>The centre opens in May.</li><li>It will house 400 people.</li></ul></div></div>
+        <article><p>{P1}</p><p>{P2}</p><p>{P3}</p></article></body></html>""")
+    assert a.text.startswith("The centre opens in May.\n\nIt will house 400 people.\n\n" + P1)
+
+
+def test_body_split_across_sibling_containers_is_joined() -> None:
+    posts = "".join(f'<div class="live-post"><div class="post-body"><p>{p}</p>'
+                    f'<p>Update {i}: officials confirmed the figures again this afternoon in a statement.</p></div></div>'
+                    for i, p in enumerate([P1, P2, P3]))
+    a = extract(f"<html><body><main>{posts}</main></body></html>")
+    for p in (P1, P2, P3):
+        assert p in a.text
+
+
+def test_related_links_bios_trust_lines_and_sections() -> None:
+    links = {"centre opening delayed again as repairs drag on"}
+    paras = [P1, "Centre opening delayed again as repairs drag on", P2,
+             "Our Standards: The Thomson Reuters Trust Principles.", "By Jane Doe", P3,
+             "Jane Doe is a senior reporter covering migration. Follow her on X.",
+             "More from News Example", "Another story headline", "Another teaser line here."]
+    kept, removed = clean_paragraphs(paras, None, links=links, authors=("Jane Doe",))
+    assert kept == [P1, P2, P3]
+    assert [r.rule for r in removed] == ["related_link", "trust_line", "byline", "related_section",
+                                         "related_section", "related_section", "author_bio"]
+
+
+def test_prose_mentioning_a_related_heading_or_the_author_survives() -> None:
+    quote = ("Jane Doe is a name the committee used in its report, the chairman said, adding that more from "
+             "the archive would be published after the vote.")
+    paras = [P1, "More from the archive", P2, P3, quote]
+    kept, _ = clean_paragraphs(paras, None, authors=("Jane Doe",))
+    assert "More from the archive" in kept  # in the first half: a subheading, not a teaser block
+    assert quote in kept  # no role, not a description of the author
+
+
+def test_new_call_to_action_phrases() -> None:
+    kept, removed = clean_paragraphs([P1, "Join our commenting forum", "Swipe left below to view more authors"],
+                                     None)
+    assert kept == [P1] and {r.rule for r in removed} == {"call_to_action"}
+    assert contains_cta("\n\n".join(kept)) == []
+
+
+def test_authors_reject_urls_domains_and_organisations() -> None:
+    assert parse_authors("The Washington Times https; Www Washingtontimes Com; Mallory Wilson") == ("Mallory Wilson",)
+    assert parse_authors("Condé Nast; Jane Mayer") == ("Jane Mayer",)
+    assert parse_authors("CNBC com staff") == ()
+    assert parse_authors("Reuters", ("Reuters",)) == ()
+    assert parse_authors("Telegraph Reporters") == ()
+    assert parse_authors("By Anna Demming and Guardian staff reporter") == ("Anna Demming",)
+    assert parse_authors("Oliver O'Connell, Gustaf Kilander") == ("Oliver O'Connell", "Gustaf Kilander")
+    assert is_plausible_name("Françoise Sagan-Dupré")
+    assert not is_plausible_name("admin")
