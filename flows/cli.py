@@ -201,6 +201,62 @@ def sources(
 
 
 @app.command()
+def explain(
+    url: Annotated[str, typer.Argument(help="An article's URL, canonical URL or any URL that led to it.")],
+    db: DbOption = None,
+) -> None:
+    """Show what the cleaner removed from a stored article, and which rule removed it."""
+    from parsers.boilerplate import RULE_DOCS
+    from parsers.site_boilerplate import RULE as SITE_RULE
+    from parsers.site_boilerplate import explain_paragraph
+    from warehouse import Warehouse, pages
+
+    try:
+        wh = Warehouse(db_path(db))
+        wh.ensure_current()
+        _, rows = wh.query(
+            "SELECT article_id, source, title, canonical_url, extractor, removed FROM articles"
+            " WHERE url = ? OR canonical_url = ? OR article_id IN (SELECT article_id FROM article_urls WHERE url = ?)"
+            " LIMIT 1", [url, url, url])
+        if not rows:
+            raise NewsflowError(f"no stored article for {url}")
+        aid, source, title, canonical, extractor, removed = rows[0]
+        rules = pages.site_rules(wh, [source]).get(source)
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"[bold]{title}[/bold]\n{canonical}\narticle {aid} from {source}, extracted by {extractor}")
+    if not removed:
+        console.print("Nothing was removed from this article's text.")
+        return
+    out = []
+    for r in removed:
+        why = (explain_paragraph(r["text"], rules) if r["rule"] == SITE_RULE and rules else None) or RULE_DOCS.get(r["rule"], "")
+        out.append((r["rule"], r["text"], why))
+    print_table(["rule", "removed text", "why"], out, title=f"{len(out)} removals")
+
+
+@app.command()
+def reprocess(
+    db: DbOption = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Source id (repeatable).")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every stored page, not only those from an older extractor.")] = False,
+    topics: Annotated[Path | None, typer.Option("--topics", help="Taxonomy file for re-tagging changed texts.")] = None,
+) -> None:
+    """Re-extract stored pages with the current extractor (no refetch)."""
+    from flows.reprocess import reprocess as reprocess_flow
+
+    try:
+        summary = reprocess_flow(db=db_path(db), sources=only, everything=everything,
+                                 topics_file=str(topics) if topics else None)
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"reprocessed {summary['pages']} pages with {summary['extractor']}: {summary['changed']} texts "
+                  f"changed, {summary['unchanged']} unchanged, {summary['failed']} failed")
+
+
+@app.command()
 def serve(
     sources: Annotated[Path, typer.Option("--sources", help="Sources file.")] = Path("config/sources.toml"),
     db: DbOption = None,

@@ -179,10 +179,15 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
         # extract ------------------------------------------------------------
         languages = {s.id: s.language for s in config.sources}
         pages.sort(key=lambda p: (p.source, p.url))
+        rules = tasks.learn_rules(warehouse, sorted({p.source for p in pages}), run_id) if pages else {}
+        learned = sum(len(r.rules) for r in rules.values())
+        if learned:
+            log.info("site boilerplate: %d rules learned for %d sources", learned, len(rules))
         progress.start("extract", len(pages))
         articles: list[Article] = []
         for i, chunk in enumerate(_chunks(pages, EXTRACT_CHUNK)):
-            got_articles, drops = tasks.extract(chunk, languages, label=f"{i * EXTRACT_CHUNK}-{i * EXTRACT_CHUNK + len(chunk)}")
+            got_articles, drops = tasks.extract(chunk, languages, label=f"{i * EXTRACT_CHUNK}-{i * EXTRACT_CHUNK + len(chunk)}",
+                                                site_rules=rules)
             articles.extend(got_articles)
             all_drops.extend(drops)
         progress.done("extract")
@@ -213,7 +218,7 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
         for d in all_drops:
             summary.drop(d)
         result = tasks.load(warehouse, run_id, deduped, tags, fetches, all_drops, taxonomy.version,
-                            _feed_state(discoveries, all_drops))
+                            _feed_state(discoveries, all_drops), {p.final_url: p for p in pages})
         topics_of: dict[str, list[str]] = defaultdict(list)
         for t in tags:
             topics_of[t.article_id].append(t.topic)

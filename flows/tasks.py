@@ -7,6 +7,8 @@ not worth hashing, and a rerun should really rerun.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from prefect import task
 from prefect.cache_policies import NONE
 
@@ -16,11 +18,12 @@ from newsflow import progress
 from newsflow.config import Source
 from newsflow.records import Article, Drop, FeedEntry, FetchRecord, Page, TopicTag
 from parsers.extract import extract_page
+from parsers.site_boilerplate import SAMPLE_SIZE, SiteRules, learn_site_rules, learning_paragraphs
 from parsers.urls import canonicalize
 from stories.dedupe import DedupeResult, dedupe, fingerprint, sketch
 from topics.tagger import tag_articles
 from topics.taxonomy import Taxonomy
-from warehouse import Warehouse
+from warehouse import Warehouse, pages
 from warehouse.store import LoadResult
 
 @task(name="discover", cache_policy=NONE, task_run_name="discover · {source.id}")
@@ -58,12 +61,26 @@ async def fetch(crawler: Crawler, source: Source, entries: list[FeedEntry]) -> t
     return await crawler.fetch_pages(entries, source.id, workers=source.politeness.max_concurrency)
 
 
+@task(name="learn-site-rules", cache_policy=NONE)
+def learn_rules(warehouse: Warehouse, sources: list[str], run_id: str | None) -> dict[str, SiteRules]:
+    """Relearn each source's boilerplate from its latest stored articles."""
+    out: dict[str, SiteRules] = {}
+    now = datetime.now(UTC)
+    for src in sorted(sources):
+        rows = pages.recent_texts(warehouse, src, SAMPLE_SIZE)
+        rules = learn_site_rules(src, [(aid, learning_paragraphs(text, removed)) for aid, text, removed in rows])
+        pages.save_site_rules(warehouse, src, rules, run_id, now)
+        out[src] = rules
+    return out
+
+
 @task(name="extract", cache_policy=NONE, task_run_name="extract · {label}")
-def extract(pages: list[Page], languages: dict[str, str], label: str) -> tuple[list[Article], list[Drop]]:
+def extract(pages: list[Page], languages: dict[str, str], label: str,
+            site_rules: dict[str, SiteRules] | None = None) -> tuple[list[Article], list[Drop]]:
     articles: list[Article] = []
     drops: list[Drop] = []
     for page in pages:
-        out = extract_page(page, languages.get(page.source))
+        out = extract_page(page, languages.get(page.source), (site_rules or {}).get(page.source))
         (articles if isinstance(out, Article) else drops).append(out)  # type: ignore[arg-type]
         progress.advance("extract")
     return articles, drops
@@ -84,6 +101,9 @@ def tag(articles: list[Article], taxonomy: Taxonomy) -> list[TopicTag]:
 
 @task(name="load", cache_policy=NONE)
 def load(warehouse: Warehouse, run_id: str, deduped: DedupeResult, tags: list[TopicTag], fetches: list[FetchRecord],
-         drops: list[Drop], taxonomy_version: str, feed_state: list[tuple[str, str, str | None, str | None, int]]) -> LoadResult:
+         drops: list[Drop], taxonomy_version: str, feed_state: list[tuple[str, str, str | None, str | None, int]],
+         fetched: dict[str, Page]) -> LoadResult:
+    raw = pages.raw_rows([*deduped.articles, *deduped.updates], fetched)
     return warehouse.load(run_id, deduped.articles, tags, fetches, drops, deduped.aliases, taxonomy_version,
-                          updates=deduped.updates, feed_state=feed_state, story_rows=deduped.story_rows)
+                          updates=deduped.updates, feed_state=feed_state, story_rows=deduped.story_rows,
+                          raw_pages=raw)

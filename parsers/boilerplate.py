@@ -379,3 +379,19 @@ def clean_text(text: str, title: str | None, **context: Collection[str]) -> tupl
 def contains_cta(text: str) -> list[str]:
     """The call-to-action phrases found anywhere in ``text`` (for checks)."""
     return [m.group(0) for m in _CTA_RE.finditer(fold(text))]
+
+
+# What each rule means, for `newsflow explain`.
+RULE_DOCS = {
+    "headline_repeat": "the headline (or the og:title / h1) repeated as the first paragraph",
+    "share_widget": "a social-share widget heading such as 'Spread the love', with its date label",
+    "teaser": f"a paragraph of at most {TEASER_MAX_WORDS} words starting with 'Read more:', 'Lire aussi :' or the like",
+    "call_to_action": f"a paragraph of at most {CTA_MAX_WORDS} words with a newsletter, app, follow or share prompt",
+    "credit": f"a photo credit, copyright line or contact e-mail in a paragraph of at most {CREDIT_MAX_WORDS} words",
+    "trust_line": "a publisher's standards or trust-principles line",
+    "byline": "a line that is only a byline or a dateline",
+    "related_link": "a paragraph that is exactly the text of a link (a related-story card)",
+    "author_bio": "an author biography around the article",
+    "related_section": "a trailing 'More from …' / 'Most read' block",
+    "site_boilerplate": "a paragraph repeated across many articles of this source (learned per site)",
+}

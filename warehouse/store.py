@@ -26,7 +26,7 @@ from newsflow.errors import WarehouseError
 from newsflow.records import Article, Drop, FetchRecord, TopicTag
 from stories.dedupe import Known, Stored
 from stories.model import Sketch, StoryRows
-from warehouse import migrate, stories_store
+from warehouse import migrate, pages, stories_store
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -221,7 +221,7 @@ class Warehouse:
              fetches: Sequence[FetchRecord], drops: Sequence[Drop], aliases: Sequence[tuple[str, str]],
              taxonomy_version: str, updates: Sequence[Article] = (),
              feed_state: Sequence[tuple[str, str, str | None, str | None, int]] = (),
-             story_rows: StoryRows | None = None) -> LoadResult:
+             story_rows: StoryRows | None = None, raw_pages: pa.Table | None = None) -> LoadResult:
         """Write one run's results in a single transaction, in bulk.
 
         ``updates`` are new texts of stored articles: the stored text moves to
@@ -274,6 +274,8 @@ class Warehouse:
                 con.execute("INSERT OR REPLACE INTO feed_state BY NAME SELECT * FROM new_feed_state")
                 if story_rows is not None:
                     stories_store.write(con, story_rows)
+                if raw_pages is not None:
+                    pages.write_raw(con, raw_pages)
                 con.execute("INSERT INTO fetch_log BY NAME SELECT * FROM new_fetches")
                 con.execute("INSERT INTO drops BY NAME SELECT * FROM new_drops")
                 con.execute(

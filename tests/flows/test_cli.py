@@ -29,6 +29,10 @@ def test_demo_then_sql(tmp_path: Path) -> None:
     sql = newsflow("sql", "SELECT source, count(*) AS n FROM articles GROUP BY 1 ORDER BY 1", "--db", str(db))
     assert sql.returncode == 0, sql.stderr
     assert "maghreb-daily" in sql.stdout and "11" in sql.stdout
+    why = newsflow("explain", "https://www.moroccoworldnews.com/2021/04/340207/morocco-played-strong-role-in-interpol-operation-weka",
+                   "--db", str(db))
+    assert why.returncode == 0, why.stderr
+    assert "share_widget" in why.stdout and "Spread the love" in why.stdout and "headline_repeat" in why.stdout
     health = newsflow("sources", "--db", str(db))
     assert health.returncode == 0, health.stderr
     assert "sahel-wire" in health.stdout and "error_pct" in health.stdout
