@@ -226,7 +226,7 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
             summary.count(a.source, "loaded")
             summary.new_articles.append({"title": a.title or "", "source": a.source,
                                          "topics": ", ".join(topics_of.get(a.article_id, [])), "link": a.canonical_url})
-            if a.duplicate_of is None:
+            if a.duplicate_of is None and a.story_id == a.article_id:  # the first article of a new story
                 summary.new_stories.append((a.story_id, a.source, a.title or a.canonical_url))
                 summary.story_topics[a.story_id] = topics_of.get(a.article_id, [])
         log.info("load: %d articles, %d topic rows, %d fetch_log rows, %d drops",
