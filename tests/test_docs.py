@@ -55,3 +55,14 @@ def test_readme_example_queries_run(warehouse: Warehouse) -> None:
     assert len(statements) >= 5
     for sql in statements:
         warehouse.query(sql)
+
+
+def test_readme_automation_is_a_valid_prefect_automation() -> None:
+    import yaml
+    from prefect.events.schemas.automations import AutomationCore
+
+    text = README.split("cat > terrorism-alert.yaml <<'YAML'\n", 1)[1].split("YAML\n", 1)[0]
+    text = text.replace("<your notification block id>", "00000000-0000-0000-0000-000000000000")
+    automation = AutomationCore.model_validate(yaml.safe_load(text))
+    assert automation.trigger.match.root["newsflow.topic"] == "terrorism"  # type: ignore[union-attr]
+    assert list(automation.trigger.expect) == ["newsflow.story.new"]  # type: ignore[union-attr]
