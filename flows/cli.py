@@ -72,6 +72,17 @@ def _with_progress(fn: Any, *args: Any, **kwargs: Any) -> Any:
         progress.logger.removeHandler(handler)
 
 
+def _reader(db: str | None) -> Any:
+    """The warehouse people read: the read copy published after the last run,
+    else the writer file (upgraded in place first if an older newsflow wrote it)."""
+    from warehouse import Warehouse
+
+    wh = Warehouse(db_path(db))
+    if not wh.read_path.exists():
+        wh.ensure_current()
+    return wh.reader()
+
+
 def print_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None, limit: int | None = None) -> None:
     table = Table(title=title, show_lines=False)
     for i, c in enumerate(columns):
@@ -164,9 +175,7 @@ def sql(
     from warehouse import Warehouse
 
     try:
-        wh = Warehouse(db_path(db))
-        wh.ensure_current()
-        cols, rows = wh.query(query)
+        cols, rows = _reader(db).query(query)
     except NewsflowError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -185,9 +194,7 @@ def sources(
     from warehouse import Warehouse
 
     try:
-        wh = Warehouse(db_path(db))
-        wh.ensure_current()
-        cols, rows = wh.query(
+        cols, rows = _reader(db).query(
             "SELECT source, runs, strftime(last_success, '%Y-%m-%d %H:%M') AS last_success,"
             " round(error_rate * 100, 1) AS error_pct, round(median_latency_ms) AS median_ms,"
             " round(new_per_run, 1) AS new_per_run, recent_errors FROM source_health ORDER BY source")
@@ -212,8 +219,7 @@ def explain(
     from warehouse import Warehouse, pages
 
     try:
-        wh = Warehouse(db_path(db))
-        wh.ensure_current()
+        wh = _reader(db)
         _, rows = wh.query(
             "SELECT article_id, source, title, canonical_url, extractor, removed FROM articles"
             " WHERE url = ? OR canonical_url = ? OR article_id IN (SELECT article_id FROM article_urls WHERE url = ?)"

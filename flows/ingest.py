@@ -233,10 +233,12 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                  result.articles, result.topics, result.fetch_log, result.drops)
     except BaseException as exc:
         warehouse.finish_run(run_id, "failed", _run_counts(summary), f"run aborted: {exc!r}"[:1000])
+        warehouse.publish()
         raise
 
     summary.status, summary.message = _status(config, summary)
     warehouse.finish_run(run_id, summary.status, _run_counts(summary), summary.message)
+    warehouse.publish()
     return summary
 
 

@@ -63,6 +63,7 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
                "changed_articles": [a.article_id for a in updates]}
     wh.finish_run(run_id, "completed", {"extracted": len(updates) + len(same)},
                   f"reprocessed {len(stored)} pages: {len(updates)} texts changed, {len(same)} unchanged, {len(drops)} failed")
+    wh.publish()
     log.info("reprocess: %d pages, %d texts changed, %d unchanged, %d failed", len(stored), len(updates),
              len(same), len(drops))
     return summary

@@ -1,15 +1,23 @@
 """The warehouse's narrow storage API.
 
-Writers open a connection per operation and keep transactions short, so a
-reader (``newsflow sql``) is never locked out for long; when another process
-holds DuckDB's file lock, opening retries with backoff for ``lock_timeout``
-seconds before failing with a clear error.  Loads are bulk inserts from
-Arrow tables, never row by row.
+Two files.  The **writer file** (``--db`` / ``NEWSFLOW_DB``) belongs to the
+pipeline: writers open a connection per operation and keep transactions
+short; when another process holds DuckDB's file lock, opening retries with
+backoff for ``lock_timeout`` seconds before failing with a clear error.  The
+**read copy** (``<name>.read.duckdb`` beside it) belongs to people: after each
+run the writer checkpoints its file and publishes a copy of it by an atomic
+rename.  A reader (``newsflow sql``, ``newsflow shell``, a notebook) opens the
+read copy; it sees the data of the last finished run, never a half-written
+one, and never blocks the writer: a reader that keeps a connection open keeps
+reading the copy it opened, and sees new data when it reconnects.
+
+Loads are bulk inserts from Arrow tables, never row by row.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import time
 from collections.abc import Iterator, Sequence
@@ -80,10 +88,37 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def read_copy_path(path: Path) -> Path:
+    """``data/newsflow.duckdb`` -> ``data/newsflow.read.duckdb``."""
+    return path.with_name(f"{path.stem}.read{path.suffix or '.duckdb'}")
+
+
 class Warehouse:
     def __init__(self, path: str | Path, lock_timeout: float = 60.0) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+
+    @property
+    def read_path(self) -> Path:
+        return read_copy_path(self.path)
+
+    def publish(self) -> Path:
+        """Checkpoint the writer file and atomically replace the read copy
+        with a copy of it.  Returns the read copy's path."""
+        with self.connect() as con:
+            con.execute("CHECKPOINT")
+            tmp = self.read_path.with_name(f".{self.read_path.name}.{os.getpid()}.tmp")
+            try:
+                shutil.copyfile(self.path, tmp)  # under the writer's lock: nobody writes meanwhile
+                os.replace(tmp, self.read_path)
+            finally:
+                tmp.unlink(missing_ok=True)
+        return self.read_path
+
+    def reader(self) -> Warehouse:
+        """The warehouse people read: the read copy when one was published,
+        else the writer file itself (opened read-only)."""
+        return Warehouse(self.read_path, self.lock_timeout) if self.read_path.exists() else self
 
     # -- connections -----------------------------------------------------
 
@@ -186,7 +221,7 @@ class Warehouse:
 
     def start_run(self, run_id: str, flow_run_id: str | None, sources: Sequence[str]) -> list[str]:
         """Record a new run; mark runs left 'running' by dead processes on
-        this host as 'crashed'.  Returns the ids of runs so marked."""
+        this host as 'failed' (message "crashed: ...").  Returns their ids."""
         host = socket.gethostname()
         now = datetime.now(UTC)
         with self.connect() as con:
@@ -197,8 +232,9 @@ class Warehouse:
             con.execute("BEGIN TRANSACTION")
             for rid in crashed:
                 con.execute(
-                    "UPDATE runs SET status = 'crashed', finished_at = ?, message = coalesce(message, '')"
-                    " || 'process ended without finishing the run' WHERE run_id = ?", [now, rid])
+                    "UPDATE runs SET status = 'failed', finished_at = ?, message = 'crashed: the process ended"
+                    " without finishing the run (killed, or the machine stopped); nothing of it was loaded'"
+                    " WHERE run_id = ?", [now, rid])
             con.execute(
                 "INSERT INTO runs (run_id, flow_run_id, started_at, status, sources, host, pid)"
                 " VALUES (?, ?, ?, 'running', ?, ?, ?)",

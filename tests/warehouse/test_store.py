@@ -107,7 +107,7 @@ def test_writer_waits_for_a_reader_in_another_process(tmp_path: Path) -> None:
     assert rows == [(1,)]
 
 
-def test_runs_left_running_by_a_dead_process_are_marked_crashed(tmp_path: Path) -> None:
+def test_runs_left_running_by_a_dead_process_are_marked_failed(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
     wh.migrate()
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
@@ -116,7 +116,9 @@ def test_runs_left_running_by_a_dead_process_are_marked_crashed(tmp_path: Path) 
         con.execute("UPDATE runs SET pid = ? WHERE run_id = 'old'", [int(dead.stdout)])
     assert wh.start_run("new", None, []) == ["old"]
     _, rows = wh.query("SELECT run_id, status FROM runs ORDER BY run_id")
-    assert rows == [("new", "running"), ("old", "crashed")]
+    assert rows == [("new", "running"), ("old", "failed")]
+    _, rows = wh.query("SELECT message FROM runs WHERE run_id = 'old'")
+    assert rows[0][0].startswith("crashed:")
 
 
 def test_an_update_keeps_the_old_text_as_a_version(tmp_path: Path) -> None:
