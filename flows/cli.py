@@ -263,6 +263,33 @@ def reprocess(
 
 
 @app.command()
+def shell(db: DbOption = None) -> None:
+    """Open the DuckDB CLI (the pinned version) on the read copy, read-only,
+    with every view ready."""
+    wh = _reader(db)
+    exe = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb")
+    if exe is None:
+        err.print("[red]error:[/red] the duckdb CLI is not installed (pip install duckdb-cli==1.4.4.post2)")
+        raise typer.Exit(1)
+    os.execv(exe, [exe, "-readonly", str(wh.path)])
+
+
+@app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write Parquet into.")],
+    db: DbOption = None,
+) -> None:
+    """Write Parquet for other tools: articles partitioned by publication day,
+    article_topics and stories."""
+    try:
+        counts = _reader(db).export(directory)
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(", ".join(f"{n} {name}" for name, n in counts.items()) + f" written to {directory}")
+
+
+@app.command()
 def serve(
     sources: Annotated[Path, typer.Option("--sources", help="Sources file.")] = Path("config/sources.toml"),
     db: DbOption = None,

@@ -43,7 +43,10 @@ def parse_feed(body: bytes, feed_url: str, source: str) -> FeedResult:
     except ParseError:
         pass  # malformed XML: let feedparser's lenient parser try
 
-    parsed = feedparser.parse(body, response_headers={"content-location": feed_url})
+    # content-location resolves relative links; without a content-type
+    # feedparser flags every empty feed as malformed ("no Content-type")
+    parsed = feedparser.parse(body, response_headers={"content-location": feed_url,
+                                                      "content-type": "application/xml"})
     raw_entries = parsed.get("entries", [])
     if not raw_entries:
         if parsed.get("bozo"):

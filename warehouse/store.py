@@ -324,6 +324,26 @@ class Warehouse:
 
     # -- reading ---------------------------------------------------------
 
+    def export(self, directory: str | Path) -> dict[str, int]:
+        """Parquet for other tools: ``articles/`` (with their topics) partitioned
+        by publication day, plus ``article_topics.parquet`` and
+        ``stories.parquet``.  Returns the rows written per dataset."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        counts: dict[str, int] = {}
+        with self.connect(read_only=True) as con:
+            target = str(out / "articles").replace("'", "''")
+            con.execute(
+                "COPY (SELECT * EXCLUDE (removed), CAST(timezone('UTC', coalesce(published_at, fetched_at)) AS DATE)"
+                f" AS published_date FROM articles_with_topics) TO '{target}'"
+                " (FORMAT parquet, PARTITION_BY (published_date), OVERWRITE_OR_IGNORE)")
+            counts["articles"] = _count(con, "articles")
+            for name in ("article_topics", "stories"):
+                path = str(out / f"{name}.parquet").replace("'", "''")
+                con.execute(f"COPY (SELECT * FROM {name}) TO '{path}' (FORMAT parquet)")
+                counts[name] = _count(con, name)
+        return counts
+
     def query(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run one read-only statement; returns (column names, rows)."""
         with self.connect(read_only=True) as con:

@@ -62,3 +62,9 @@ def test_entity_expansion_and_external_entities_are_refused() -> None:
     for doc in (BILLION_LAUGHS, EXTERNAL_ENTITY):
         r = parse_feed(doc, "https://x.example/feed", "x")
         assert r.entries == [] and r.error == "unsafe_xml"
+
+
+def test_an_empty_feed_is_not_an_error() -> None:
+    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://x.example/</link></channel></rss>'
+    r = parse_feed(empty, "https://x.example/feed", "x")
+    assert r.entries == [] and r.error is None
