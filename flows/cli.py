@@ -290,6 +290,35 @@ def export(
 
 
 @app.command()
+def retag(
+    db: DbOption = None,
+    topics: Annotated[Path | None, typer.Option("--topics", help="Taxonomy file [default config/topics.toml].")] = None,
+) -> None:
+    """Re-tag every stored article with the current taxonomy and report the
+    tags added and removed per topic."""
+    import time
+
+    from flows.ingest import DEFAULT_TOPICS
+    from flows.retag import run_retag
+    from warehouse import Warehouse
+
+    started = time.perf_counter()
+    try:
+        result = _with_progress(run_retag, Warehouse(db_path(db)), str(topics or DEFAULT_TOPICS))
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    elapsed = time.perf_counter() - started
+    console.print(f"retagged {result['articles']} articles with taxonomy {result['taxonomy_version']} in "
+                  f"{elapsed:.1f} s: {result['tags']} tags")
+    rows = [(t, c["added"], c["removed"]) for t, c in result["changes"].items()]
+    if rows:
+        print_table(["topic", "added", "removed"], rows, title="What changed")
+    else:
+        console.print("No tag changed.")
+
+
+@app.command()
 def serve(
     sources: Annotated[Path, typer.Option("--sources", help="Sources file.")] = Path("config/sources.toml"),
     db: DbOption = None,

@@ -66,3 +66,11 @@ def test_readme_automation_is_a_valid_prefect_automation() -> None:
     automation = AutomationCore.model_validate(yaml.safe_load(text))
     assert automation.trigger.match.root["newsflow.topic"] == "terrorism"  # type: ignore[union-attr]
     assert list(automation.trigger.expect) == ["newsflow.story.new"]  # type: ignore[union-attr]
+
+
+def test_readme_view_examples_run(warehouse: Warehouse) -> None:
+    table = README.split("### Views", 1)[1].split("###", 1)[0]
+    examples = re.findall(r"\| `(SELECT [^`]+)` \|", table)
+    assert len(examples) >= 6
+    for sql in examples:
+        warehouse.query(sql)

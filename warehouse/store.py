@@ -322,6 +322,39 @@ class Warehouse:
                 raise WarehouseError(f"loading run {run_id} into {self.path} failed: {exc}") from exc
         return LoadResult(inserted, top.num_rows, fet.num_rows, drp.num_rows)
 
+    def replace_all_topics(self, tags: Sequence[TopicTag], taxonomy_version: str) -> dict[str, tuple[int, int]]:
+        """Replace every article's topics in one transaction (``retag``).
+        Returns, per topic, (tags added, tags removed)."""
+        now = datetime.now(UTC)
+        new = pa.Table.from_pylist([_topic_row(t, taxonomy_version, now) for t in tags], schema=TOPIC_SCHEMA)
+        with self.connect() as con:
+            con.register("new_topics", new)
+            try:
+                con.execute("BEGIN TRANSACTION")
+                diff = con.execute(
+                    "SELECT coalesce(n.topic, o.topic) AS topic,"
+                    " count(*) FILTER (WHERE o.topic IS NULL) AS added, count(*) FILTER (WHERE n.topic IS NULL) AS removed"
+                    " FROM (SELECT article_id, topic FROM new_topics) n"
+                    " FULL OUTER JOIN (SELECT article_id, topic FROM article_topics) o USING (article_id, topic)"
+                    " GROUP BY ALL").fetchall()
+                con.execute("DELETE FROM article_topics")
+                con.execute("INSERT INTO article_topics BY NAME SELECT * FROM new_topics")
+                con.execute("COMMIT")
+            except duckdb.Error as exc:
+                con.execute("ROLLBACK")
+                raise WarehouseError(f"retagging {self.path} failed: {exc}") from exc
+        return {topic: (int(a), int(r)) for topic, a, r in diff}
+
+    def iter_texts(self, batch: int = 20_000) -> Iterator[list[tuple[str, str | None, str]]]:
+        """Every article's (article_id, title, text), in batches."""
+        with self.connect(read_only=not self._writable()) as con:
+            cur = con.execute("SELECT article_id, title, text FROM articles ORDER BY article_id")
+            while rows := cur.fetchmany(batch):
+                yield rows
+
+    def _writable(self) -> bool:
+        return os.access(self.path, os.W_OK)
+
     # -- reading ---------------------------------------------------------
 
     def export(self, directory: str | Path) -> dict[str, int]:
