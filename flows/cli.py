@@ -172,7 +172,6 @@ def sql(
     max_rows: Annotated[int, typer.Option("--max-rows", help="Rows to print.")] = 200,
 ) -> None:
     """Run a read-only SQL query against the warehouse and print a table."""
-    from warehouse import Warehouse
 
     try:
         cols, rows = _reader(db).query(query)
@@ -191,7 +190,6 @@ def sources(
     """Show each source's health over its last 10 runs: last success, error
     rate, median latency, new articles per run and recent error classes."""
     from newsflow.config import load_sources
-    from warehouse import Warehouse
 
     try:
         cols, rows = _reader(db).query(
@@ -216,7 +214,7 @@ def explain(
     from parsers.boilerplate import RULE_DOCS
     from parsers.site_boilerplate import RULE as SITE_RULE
     from parsers.site_boilerplate import explain_paragraph
-    from warehouse import Warehouse, pages
+    from warehouse import pages
 
     try:
         wh = _reader(db)

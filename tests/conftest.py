@@ -35,3 +35,22 @@ def server() -> Iterator[FaultServer]:
 @pytest.fixture
 def topics_file() -> Path:
     return REPO / "config" / "topics.toml"
+
+
+def ingest_demo(tmp_path: Path) -> "Warehouse":  # noqa: F821 (imported lazily: Prefect is slow to import)
+    """Serve the demo site on 127.0.0.1, run the real ingest flow into
+    ``tmp_path/w.duckdb`` once, stop the site; returns the warehouse.  Needs
+    the ``prefect_harness`` fixture."""
+    import asyncio
+
+    from flows.ingest import ingest
+    from newsflow.demo.site import DemoSite, load_content, serve_resources
+    from warehouse import Warehouse
+
+    demo = DemoSite(load_content())
+    db = tmp_path / "w.duckdb"
+    with serve_resources(demo.render) as site:
+        sources = tmp_path / "demo-sources.toml"
+        sources.write_text(demo.sources_toml(site.base_url), encoding="utf-8")  # type: ignore[attr-defined]
+        asyncio.run(ingest(sources_file=str(sources), db=str(db)))
+    return Warehouse(db)

@@ -3,29 +3,20 @@ text was removed."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
+from conftest import ingest_demo
 
-from flows.ingest import ingest
 from flows.reprocess import run_reprocess
-from newsflow.demo.site import DemoSite, load_content, serve_resources
 from parsers.extract import EXTRACTOR
-from warehouse import Warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 EXAMPLE = "https://www.moroccoworldnews.com/2021/04/340207/morocco-played-strong-role-in-interpol-operation-weka"
 
 
 def test_reprocess_applies_the_current_rules_to_stored_pages(tmp_path: Path) -> None:
-    demo = DemoSite(load_content())
-    with serve_resources(demo.render) as site:
-        sources = tmp_path / "s.toml"
-        sources.write_text(demo.sources_toml(site.base_url), encoding="utf-8")  # type: ignore[attr-defined]
-        db = tmp_path / "w.duckdb"
-        asyncio.run(ingest(sources_file=str(sources), db=str(db)))
-    wh = Warehouse(db)
+    wh = ingest_demo(tmp_path)
     # What an older cleaner without the share-widget rule stored:
     with wh.connect() as con:
         con.execute("UPDATE articles SET text = 'date 2021-04-11 Spread the love' || chr(10) || chr(10) || text,"

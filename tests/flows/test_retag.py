@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
+from conftest import ingest_demo
 
-from flows.ingest import DEFAULT_TOPICS, ingest
+from flows.ingest import DEFAULT_TOPICS
 from flows.retag import run_retag
-from newsflow.demo.site import DemoSite, load_content, serve_resources
-from warehouse import Warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def test_retag_after_a_taxonomy_change(tmp_path: Path) -> None:
-    demo = DemoSite(load_content())
-    with serve_resources(demo.render) as site:
-        sources = tmp_path / "s.toml"
-        sources.write_text(demo.sources_toml(site.base_url), encoding="utf-8")  # type: ignore[attr-defined]
-        db = tmp_path / "w.duckdb"
-        asyncio.run(ingest(sources_file=str(sources), db=str(db)))
-    wh = Warehouse(db)
+    wh = ingest_demo(tmp_path)
     _, before = wh.query("SELECT topic, count(*) FROM article_topics GROUP BY 1")
     before_counts = dict(before)
 
