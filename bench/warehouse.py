@@ -68,9 +68,15 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newsflow.records import Article, Evidence, FetchRecord, TopicTag  # noqa: E402
-from warehouse.search import SearchIndex, hits_table, rows_from_articles  # noqa: E402
-from warehouse.store import ARTICLE_SCHEMA, FETCH_SCHEMA, TOPIC_SCHEMA, URL_SCHEMA, Warehouse  # noqa: E402
+from newsflow.records import Article, Evidence, FetchRecord, TopicTag
+from warehouse.search import SearchIndex, hits_table, rows_from_articles
+from warehouse.store import (
+    ARTICLE_SCHEMA,
+    FETCH_SCHEMA,
+    TOPIC_SCHEMA,
+    URL_SCHEMA,
+    Warehouse,
+)
 
 DATA = ROOT / "bench" / "data" / "topics_labelled.jsonl"
 START = datetime(2024, 11, 28, tzinfo=UTC)
@@ -352,10 +358,10 @@ def measure(wh: Warehouse, index: SearchIndex, corpus: Corpus, rng: np.random.Ge
         next_id += 1000
         arts, tags, fetches = batch_records(b)
         run_id = f"bench-{next_id}"
-        load_s, result = timed(lambda: wh.load(run_id, arts, tags, fetches, [], [], TAXONOMY))
+        load_s, result = timed(lambda r=run_id, a=arts, t=tags, f=fetches: wh.load(r, a, t, f, [], [], TAXONOMY))
         if result.articles != 1000:
             raise RuntimeError(f"load inserted {result.articles} of 1000 articles")
-        upd_s, _ = timed(lambda: index.index(rows_from_articles(arts)))
+        upd_s, _ = timed(lambda a=arts: index.index(rows_from_articles(a)))
         loads.append(load_s)
         updates.append(upd_s)
         log(f"  batch {r + 1}: load {load_s:.3f} s, search update {upd_s:.3f} s")

@@ -317,6 +317,44 @@ def retag(
 
 
 @app.command()
+def search(
+    terms: Annotated[str, typer.Argument(help='Words, "a phrase", +must, -not, OR.')] = "",
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option("--limit", help="Results to show.")] = 20,
+    all_terms: Annotated[bool, typer.Option("--all", help="Require every term.")] = False,
+    language: Annotated[str | None, typer.Option("--language", help="Only this language code.")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the index from the warehouse first.")] = False,
+) -> None:
+    """Full-text search over titles and texts, ranked by BM25; results join
+    the views by article_id."""
+    from warehouse import Warehouse
+    from warehouse.search import SearchIndex, hits_table
+
+    index = SearchIndex.for_warehouse(db_path(db))
+    try:
+        if rebuild:
+            n = index.rebuild_from(Warehouse(db_path(db)))
+            console.print(f"rebuilt the search index at {index.path}: {n:,} articles")
+        if not terms:
+            return
+        hits = index.search(terms, limit, match_all=all_terms, language=language)
+        with _reader(db).connect(read_only=True) as con:
+            con.register("hits", hits_table(hits))
+            rows = con.execute(
+                "SELECT h.rank, a.title, a.source, a.published_at, h.score, a.article_id"
+                " FROM hits h JOIN articles a USING (article_id) ORDER BY h.rank").fetchall()
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    print_table(["#", "title", "source", "published", "score", "article_id"],
+                [(rank, title or "", source, f"{published:%Y-%m-%d}" if published else "", f"{score:.2f}", aid)
+                 for rank, title, source, published, score, aid in rows])
+    if rows:
+        console.print("Join to any view by article_id, e.g. "
+                      f"newsflow sql \"SELECT topics FROM articles_with_topics WHERE article_id = '{rows[0][5]}'\"")
+
+
+@app.command()
 def serve(
     sources: Annotated[Path, typer.Option("--sources", help="Sources file.")] = Path("config/sources.toml"),
     db: DbOption = None,

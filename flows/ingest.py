@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from crawler.fetch import Crawler
 from flows import report, tasks
 from newsflow import progress
 from newsflow.config import SourcesConfig, load_sources, read_toml
-from newsflow.errors import NewsflowError
+from newsflow.errors import NewsflowError, WarehouseError
 from newsflow.records import Article, Drop, FeedEntry, Page, TopicTag
 from topics.taxonomy import Taxonomy, compile_taxonomy
 from warehouse import Warehouse
@@ -45,6 +46,10 @@ from warehouse import Warehouse
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TOPICS = REPO_ROOT / "config" / "topics.toml"
 EXTRACT_CHUNK = 100
+# Extraction is CPU-bound: from this many pages on, chunks run in worker
+# processes, one per core (a pool costs ~1 s to start, so small runs stay here).
+PARALLEL_EXTRACT_MIN_PAGES = 200
+MAX_EXTRACT_PROCESSES = 8
 
 
 @dataclass
@@ -185,9 +190,18 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
             log.info("site boilerplate: %d rules learned for %d sources", learned, len(rules))
         progress.start("extract", len(pages))
         articles: list[Article] = []
-        for i, chunk in enumerate(_chunks(pages, EXTRACT_CHUNK)):
-            got_articles, drops = tasks.extract(chunk, languages, label=f"{i * EXTRACT_CHUNK}-{i * EXTRACT_CHUNK + len(chunk)}",
-                                                site_rules=rules)
+        workers = min(os.cpu_count() or 1, MAX_EXTRACT_PROCESSES)
+        pool = tasks.extraction_pool(workers) if workers > 1 and len(pages) >= PARALLEL_EXTRACT_MIN_PAGES else None
+        try:
+            chunks = _chunks(pages, EXTRACT_CHUNK)
+            results = await asyncio.gather(*(
+                tasks.extract(chunk, languages, label=f"{i * EXTRACT_CHUNK}-{i * EXTRACT_CHUNK + len(chunk)}",
+                              site_rules=rules, pool=pool)
+                for i, chunk in enumerate(chunks)))
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        for got_articles, drops in results:
             articles.extend(got_articles)
             all_drops.extend(drops)
         progress.done("extract")
@@ -231,6 +245,13 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                 summary.story_topics[a.story_id] = topics_of.get(a.article_id, [])
         log.info("load: %d articles, %d topic rows, %d fetch_log rows, %d drops",
                  result.articles, result.topics, result.fetch_log, result.drops)
+        if deduped.articles or deduped.updates:
+            try:
+                indexed = tasks.index_search(warehouse, [*deduped.articles, *deduped.updates])
+                log.info("search: indexed %d articles", indexed)
+            except WarehouseError as exc:  # the data is loaded; the index is derived and can be rebuilt
+                log.error("search index not updated (%s); run `newsflow search --rebuild`", exc)
+                summary.failures["search:index_not_updated"] += 1
     except BaseException as exc:
         warehouse.finish_run(run_id, "failed", _run_counts(summary), f"run aborted: {exc!r}"[:1000])
         warehouse.publish()

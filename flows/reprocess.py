@@ -19,6 +19,7 @@ from stories.dedupe import fingerprint
 from topics.tagger import tag_articles
 from topics.taxonomy import compile_taxonomy
 from warehouse import Warehouse, pages
+from warehouse.search import SearchIndex, rows_from_articles
 
 
 def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list[str] | None = None,
@@ -55,6 +56,8 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
     updates = fingerprint(updates)
     tags = tag_articles(updates, taxonomy)
     wh.load(run_id, [], tags, [], drops, [], taxonomy.version, updates=updates)
+    if updates:
+        SearchIndex.for_warehouse(wh.path).index(rows_from_articles(updates))
     if same:
         with wh.connect() as con:
             con.execute("UPDATE articles SET extractor = ? WHERE article_id IN (SELECT unnest(?))", [EXTRACTOR, same])

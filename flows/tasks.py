@@ -7,6 +7,9 @@ not worth hashing, and a rerun should really rerun.
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 
 from prefect import task
@@ -24,6 +27,7 @@ from stories.dedupe import DedupeResult, dedupe, fingerprint, sketch
 from topics.tagger import tag_articles
 from topics.taxonomy import Taxonomy
 from warehouse import Warehouse, pages
+from warehouse.search import SearchIndex, rows_from_articles
 from warehouse.store import LoadResult
 
 @task(name="discover", cache_policy=NONE, task_run_name="discover · {source.id}")
@@ -74,16 +78,39 @@ def learn_rules(warehouse: Warehouse, sources: list[str], run_id: str | None) ->
     return out
 
 
-@task(name="extract", cache_policy=NONE, task_run_name="extract · {label}")
-def extract(pages: list[Page], languages: dict[str, str], label: str,
-            site_rules: dict[str, SiteRules] | None = None) -> tuple[list[Article], list[Drop]]:
+def extract_chunk(pages: list[Page], languages: dict[str, str],
+                  site_rules: dict[str, SiteRules] | None = None) -> tuple[list[Article], list[Drop]]:
+    """Extract a chunk of pages (module-level, so a worker process can run it)."""
     articles: list[Article] = []
     drops: list[Drop] = []
     for page in pages:
         out = extract_page(page, languages.get(page.source), (site_rules or {}).get(page.source))
         (articles if isinstance(out, Article) else drops).append(out)  # type: ignore[arg-type]
-        progress.advance("extract")
     return articles, drops
+
+
+def extraction_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes for extraction, which is CPU-bound (HTML parsing).
+    forkserver with the extractor preloaded: workers start in well under a
+    second with trafilatura already imported, and nothing of the flow's
+    threads or event loop is forked."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["parsers.extract"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+@task(name="extract", cache_policy=NONE, task_run_name="extract · {label}")
+async def extract(pages: list[Page], languages: dict[str, str], label: str,
+                  site_rules: dict[str, SiteRules] | None = None,
+                  pool: ProcessPoolExecutor | None = None) -> tuple[list[Article], list[Drop]]:
+    """One chunk, in a worker process when ``pool`` is given (chunks then run
+    side by side, one per core), else in this process."""
+    if pool is None:
+        result = extract_chunk(pages, languages, site_rules)
+    else:
+        result = await asyncio.get_running_loop().run_in_executor(pool, extract_chunk, pages, languages, site_rules)
+    progress.advance("extract", len(pages))
+    return result
 
 
 @task(name="dedupe", cache_policy=NONE)
@@ -107,3 +134,9 @@ def load(warehouse: Warehouse, run_id: str, deduped: DedupeResult, tags: list[To
     return warehouse.load(run_id, deduped.articles, tags, fetches, drops, deduped.aliases, taxonomy_version,
                           updates=deduped.updates, feed_state=feed_state, story_rows=deduped.story_rows,
                           raw_pages=raw)
+
+
+@task(name="index-search", cache_policy=NONE, retries=1)
+def index_search(warehouse: Warehouse, articles: list[Article]) -> int:
+    """Keep full-text search current: add or replace the run's new and updated articles."""
+    return SearchIndex.for_warehouse(warehouse.path).index(rows_from_articles(articles))

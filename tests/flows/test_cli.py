@@ -33,6 +33,11 @@ def test_demo_then_sql(tmp_path: Path) -> None:
                    "--db", str(db))
     assert why.returncode == 0, why.stderr
     assert "share_widget" in why.stdout and "Spread the love" in why.stdout and "headline_repeat" in why.stdout
+    found = newsflow("search", "INTERPOL trafficking", "--db", str(db))
+    assert found.returncode == 0, found.stderr
+    assert "Morocco Played" in found.stdout and "articles_with_topics" in found.stdout
+    found_fr = newsflow("search", "refugies passeurs", "--db", str(db), "--language", "fr")  # accents ignored
+    assert found_fr.returncode == 0 and "le-courrier-du-detroit" in found_fr.stdout
     health = newsflow("sources", "--db", str(db))
     assert health.returncode == 0, health.stderr
     assert "sahel-wire" in health.stdout and "error_pct" in health.stdout
