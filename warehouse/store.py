@@ -303,10 +303,13 @@ class Warehouse:
                         " run_id = u.run_id, removed = u.removed"
                         " FROM new_updates u WHERE articles.article_id = u.article_id")
                     con.execute("DELETE FROM article_topics WHERE article_id IN (SELECT article_id FROM new_updates)")
+                # topics only for articles this load inserted or updated, never twice
                 con.execute(
-                    "INSERT INTO article_topics BY NAME SELECT * FROM new_topics"
-                    " WHERE article_id IN (SELECT article_id FROM new_articles UNION ALL SELECT article_id FROM new_updates)"
-                    " ON CONFLICT DO NOTHING")
+                    "INSERT INTO article_topics BY NAME SELECT * FROM new_topics n"
+                    " WHERE (n.article_id IN (SELECT article_id FROM articles WHERE run_id = ?)"
+                    "        OR n.article_id IN (SELECT article_id FROM new_updates))"
+                    " AND NOT EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = n.article_id AND t.topic = n.topic)",
+                    [run_id])
                 con.execute("INSERT OR REPLACE INTO feed_state BY NAME SELECT * FROM new_feed_state")
                 if story_rows is not None:
                     stories_store.write(con, story_rows)
@@ -315,7 +318,8 @@ class Warehouse:
                 con.execute("INSERT INTO fetch_log BY NAME SELECT * FROM new_fetches")
                 con.execute("INSERT INTO drops BY NAME SELECT * FROM new_drops")
                 con.execute(
-                    "INSERT INTO article_urls BY NAME SELECT DISTINCT ON (url) * FROM new_urls ON CONFLICT DO NOTHING")
+                    "INSERT INTO article_urls BY NAME SELECT DISTINCT ON (url) * FROM new_urls n"
+                    " WHERE NOT EXISTS (SELECT 1 FROM article_urls u WHERE u.url = n.url)")
                 con.execute("COMMIT")
             except duckdb.Error as exc:
                 con.execute("ROLLBACK")
