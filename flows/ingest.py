@@ -111,7 +111,7 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
     warehouse.migrate()
     summary.crashed_runs = warehouse.start_run(run_id, flow_run_id, [s.id for s in config.sources])
     if summary.crashed_runs:
-        log.warning("marked %d interrupted run(s) as crashed: %s", len(summary.crashed_runs), ", ".join(summary.crashed_runs))
+        log.warning("marked %d interrupted run(s) as failed (crashed): %s", len(summary.crashed_runs), ", ".join(summary.crashed_runs))
     all_drops: list[Drop] = []
     try:
         async with make_client(config.fetch, allow_private_hosts=config.allow_private_hosts) as client:
