@@ -36,6 +36,7 @@ class Discovery:
     documents: int = 0  # discovery documents attempted
     succeeded: int = 0  # ... that answered (200 or 304)
     stale: int = 0  # sitemap URLs skipped as older than the source's max age
+    unusable: int = 0  # feed items without a usable link (or repeating one)
 
     def add(self, entries: list[FeedEntry]) -> None:
         seen = {e.url for e in self.entries}
@@ -72,9 +73,14 @@ def _decode(d: Discovery, body: bytes | None, source: Source, url: str) -> str |
     try:
         return decode_html(body, None)[0]
     except ExtractError as exc:
-        d.succeeded -= 1
-        d.drops.append(Drop("discover", source.id, url, exc.reason, exc.message))
+        _reject(d, source, url, exc.reason, exc.message)
         return None
+
+
+def _reject(d: Discovery, source: Source, url: str, reason: str, detail: str) -> None:
+    """A document that answered but could not be used: it counts as failed."""
+    d.succeeded -= 1
+    d.drops.append(Drop("discover", source.id, url, reason, detail))
 
 
 async def discover_source(crawler: Crawler, source: Source, stored: dict[str, Validators] | None = None,
@@ -99,8 +105,8 @@ async def discover_source(crawler: Crawler, source: Source, stored: dict[str, Va
             continue
         result = parse_feed(body, url, source.id)
         if result.error:
-            d.succeeded -= 1
-            d.drops.append(Drop("discover", source.id, url, result.error, result.detail))
+            _reject(d, source, url, result.error, result.detail)
+        d.unusable += result.skipped
         d.add(result.entries)
 
     sitemaps = list(source.sitemaps)
@@ -118,8 +124,7 @@ async def discover_source(crawler: Crawler, source: Source, stored: dict[str, Va
             continue
         result = parse_sitemap(body, url, source.id)
         if result.error:
-            d.succeeded -= 1
-            d.drops.append(Drop("discover", source.id, url, result.error, result.detail))
+            _reject(d, source, url, result.error, result.detail)
             continue
         if depth < 2:
             queue += [(child, depth + 1) for child in result.sitemaps]

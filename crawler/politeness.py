@@ -49,9 +49,6 @@ class HostGate:
         if state is not None and min_interval > state.interval:
             state.interval = min_interval
 
-    def interval(self, host: str) -> float:
-        return self._hosts[host].interval
-
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
         """Wait for a concurrency slot and the host's next rate slot."""

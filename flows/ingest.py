@@ -98,7 +98,7 @@ async def _tagged(source_id: str, task: Any, *args: Any) -> Any:
 
 
 def _chunks(items: list[Page], size: int) -> list[list[Page]]:
-    return [items[i:i + size] for i in range(0, len(items), size)] or []
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Warehouse,
@@ -143,6 +143,10 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                 entries = result.entries[: config.fetch.max_articles_per_source]
                 entries_by_source[source.id] = entries
                 summary.count(source.id, "discovered", len(entries))
+                # items seen but not taken, counted so nothing vanishes
+                summary.count(source.id, "over_cap", len(result.entries) - len(entries))
+                summary.count(source.id, "stale", result.stale)
+                summary.count(source.id, "unusable", result.unusable)
 
             # skip what we already hold ------------------------------------
             flat = [e for es in entries_by_source.values() for e in es]
@@ -153,8 +157,11 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
             for sid, es in entries_by_source.items():
                 summary.count(sid, "known", len(es) - len(new_by_source.get(sid, [])))
             log.info("discover: %d items from %d sources (%d feeds unchanged), %d to fetch (%d updated since stored),"
-                     " %d already stored", summary.counts["discovered"], len(config.sources),
-                     summary.counts["not_modified"], len(new_entries), updated, summary.counts["known"])
+                     " %d already stored; not taken: %d over max_articles_per_source, %d older than"
+                     " sitemap_max_age_days, %d without a usable link", summary.counts["discovered"],
+                     len(config.sources), summary.counts["not_modified"], len(new_entries), updated,
+                     summary.counts["known"], summary.counts["over_cap"], summary.counts["stale"],
+                     summary.counts["unusable"])
 
             # fetch ----------------------------------------------------------
             progress.start("fetch", len(new_entries))

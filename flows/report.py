@@ -26,6 +26,12 @@ def summary_markdown(s: RunSummary) -> str:
     for sid in sorted(s.per_source):
         lines.append(f"| {sid} | " + " | ".join(str(s.per_source[sid][k]) for k in STAGES) + " |")
     lines.append("| **total** | " + " | ".join(str(s.counts[k]) for k in STAGES) + " |")
+    not_taken = {sid: c for sid, c in s.per_source.items() if c["over_cap"] or c["stale"] or c["unusable"]}
+    if not_taken:
+        lines += ["", "## Feed items not taken", "",
+                  "| source | over max_articles_per_source | older than sitemap_max_age_days | no usable link |",
+                  "|---|---|---|---|"]
+        lines += [f"| {sid} | {c['over_cap']} | {c['stale']} | {c['unusable']} |" for sid, c in sorted(not_taken.items())]
     if s.failed_sources:
         lines += ["", "## Sources that failed", ""]
         lines += [f"- **{sid}**: {why}" for sid, why in sorted(s.failed_sources.items())]

@@ -44,12 +44,12 @@ def skip_known(warehouse: Warehouse, entries: list[FeedEntry], refetch: bool = F
     says they were updated after we fetched them.  Returns (entries, updated)."""
     if refetch:
         return entries, 0
-    keys = {e.url for e in entries} | {canonicalize(e.url) for e in entries}
-    known = warehouse.known_urls(sorted(keys))
+    canonical = {e.url: canonicalize(e.url) for e in entries}
+    known = warehouse.known_urls(sorted(set(canonical) | set(canonical.values())))
     todo: list[FeedEntry] = []
     updated = 0
     for e in entries:
-        fetched = known.get(e.url) or known.get(canonicalize(e.url))
+        fetched = known.get(e.url) or known.get(canonical[e.url])
         if fetched is None:
             todo.append(e)
         elif e.updated_at is not None and e.updated_at > fetched:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from newsflow.demo.site import serve_in_thread
 
 
 @dataclass
@@ -100,11 +101,5 @@ class FaultServer(ThreadingHTTPServer):
 @contextmanager
 def fault_server(host: str = "127.0.0.1") -> Iterator[FaultServer]:
     server = FaultServer(host)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_in_thread(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -351,13 +351,10 @@ class Warehouse:
 
     def iter_texts(self, batch: int = 20_000) -> Iterator[list[tuple[str, str | None, str]]]:
         """Every article's (article_id, title, text), in batches."""
-        with self.connect(read_only=not self._writable()) as con:
+        with self.connect(read_only=True) as con:
             cur = con.execute("SELECT article_id, title, text FROM articles ORDER BY article_id")
             while rows := cur.fetchmany(batch):
                 yield rows
-
-    def _writable(self) -> bool:
-        return os.access(self.path, os.W_OK)
 
     # -- reading ---------------------------------------------------------
 

@@ -293,7 +293,14 @@ def serve_resources(build: Any, host: str = "127.0.0.1") -> Iterator[_SiteServer
     server.resources = build(base_url)
     server.hits = []
     server.base_url = base_url  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, name="newsflow-demo-site", daemon=True)
+    with serve_in_thread(server):
+        yield server
+
+
+@contextmanager
+def serve_in_thread(server: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
+    """Run ``server`` in a daemon thread for the ``with`` block, then shut it down."""
+    thread = threading.Thread(target=server.serve_forever, name="newsflow-http", daemon=True)
     thread.start()
     try:
         yield server

@@ -38,7 +38,7 @@ def test_feed_autodiscovery_from_the_homepage(server: FaultServer) -> None:
     server.routes["/rdf"] = Reply(body=RSS1.replace(b"{base}", server.base_url.encode()),
                                   content_type="application/rdf+xml")
     d = run(source(server.base_url))
-    assert [e.url for e in d.entries] == [server.url("/rss1/a")]
+    assert [e.url for e in d.entries] == [server.url("/rss1/a")] and d.unusable == 0
     assert [e.title for e in d.entries] == ["RSS 1.0 item"] and not d.failed
 
 
@@ -65,7 +65,7 @@ def test_sitemaps_from_robots_index_gzip_and_news(server: FaultServer) -> None:
                                           headers={"ETag": '"n1"'})
     d = run(source(base, robots_sitemaps=True))
     assert [(e.url, e.title) for e in d.entries] == [(f"{base}/2021/04/11/fresh-story", "Fresh")]
-    assert d.stale == 1  # the 2020 URL is older than sitemap_max_age_days
+    assert d.stale == 1  # the 2020 URL is older than sitemap_max_age_days, and counted
     assert d.validators[f"{base}/news.xml.gz"][0] == '"n1"'
     # revisit with the stored validator: 304, no entries, not a failure
     d2 = run(source(base, robots_sitemaps=True), stored={f"{base}/news.xml.gz": ('"n1"', None)})

@@ -25,6 +25,7 @@ def article(title: str) -> bytes:
 
 def rss(base: str, paths: list[str]) -> bytes:
     items = "".join(f"<item><title>{p}</title><link>{base}{p}</link></item>" for p in paths)
+    items += "<item><title>an item without a link</title></item>"
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
 
 
@@ -118,6 +119,8 @@ def test_every_fault_is_recorded_and_good_pages_load(server: FaultServer, tmp_pa
     _, rows = wh.query("SELECT source, reason FROM drops WHERE source <> 'faulty' ORDER BY 1")
     assert rows == [("broken", "malformed_feed"), ("laughs", "unsafe_xml")]
     assert first["status"] == "partial" and set(first["failed_sources"]) == {"broken", "laughs"}
+    # the item without a link was not taken, and is counted
+    assert first["per_source"]["faulty"]["unusable"] == 1 and first["per_source"]["faulty"]["over_cap"] == 0
 
     # text decoded right despite a missing or lying charset
     _, rows = wh.query("SELECT text FROM articles WHERE url LIKE '%/latin1' OR url LIKE '%/sjis' ORDER BY url")
