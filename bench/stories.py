@@ -207,9 +207,9 @@ def build_store(db: Path, n_stored: int, planted: list[Article]) -> None:
         con.execute("INSERT INTO story_lsh SELECT (hash(i, b) >> 1)::BIGINT, article_id FROM syn, range(42) b(b)")
         con.execute("INSERT INTO story_keys SELECT tp.key, s.story_id, s.article_id, s.seen_at"
                     " FROM syn s, range(30) k(k) JOIN topical tp ON tp.t = s.t AND tp.j = (hash(s.i, k.k) % 40)::INT")
-        con.execute(f"INSERT INTO story_term_df SELECT key, {max(1, n_stored // TOPICS)} FROM topical"
-                    " ON CONFLICT DO NOTHING")
-        con.execute("INSERT INTO story_term_df SELECT key, df FROM vocab_df ON CONFLICT DO NOTHING")
+        con.execute(f"INSERT INTO story_term_df SELECT DISTINCT ON (key) key, {max(1, n_stored // TOPICS)} FROM topical")
+        con.execute("INSERT INTO story_term_df SELECT DISTINCT ON (key) key, df FROM vocab_df v"
+                    " WHERE NOT EXISTS (SELECT 1 FROM story_term_df d WHERE d.key = v.key)")
         con.execute("CHECKPOINT")
 
 

@@ -52,7 +52,10 @@ def write_raw(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
     """Inside the caller's transaction."""
     if table.num_rows:
         con.register("new_raw_pages", table)
-        con.execute("INSERT OR REPLACE INTO raw_pages BY NAME SELECT * FROM new_raw_pages")
+        # no key index (migration 007): replace by delete + insert
+        con.execute("DELETE FROM raw_pages WHERE article_id IN (SELECT article_id FROM new_raw_pages)")
+        con.execute("INSERT INTO raw_pages BY NAME SELECT * FROM new_raw_pages"
+                    " QUALIFY row_number() OVER (PARTITION BY article_id) = 1")
 
 
 def read_pages(wh: Warehouse, article_ids: Sequence[str] | None, extractor_not: str | None,

@@ -132,11 +132,17 @@ def write(con: duckdb.DuckDBPyConnection, rows: StoryRows) -> None:
     if rows.replace:
         for t in ("story_members", "story_lsh", "story_keys"):
             con.execute(f"DELETE FROM {t} WHERE article_id IN (SELECT article_id FROM replaced_articles)")
-    con.execute("INSERT INTO story_members BY NAME SELECT * FROM new_story_members ON CONFLICT DO NOTHING")
+    # No key indexes (migration 007): anti-joins keep article_id and key unique.
+    con.execute("INSERT INTO story_members BY NAME SELECT * FROM new_story_members n"
+                " WHERE NOT EXISTS (SELECT 1 FROM story_members m WHERE m.article_id = n.article_id)")
     con.execute("INSERT INTO story_lsh BY NAME SELECT * FROM new_story_lsh")
     con.execute("INSERT INTO story_keys BY NAME SELECT * FROM new_story_keys")
-    con.execute("INSERT INTO story_term_df BY NAME SELECT * FROM new_story_df"
-                " ON CONFLICT (key) DO UPDATE SET df = story_term_df.df + excluded.df")
+    # df += the batch's counts: merged rows replace the stored ones
+    con.execute("CREATE OR REPLACE TEMP TABLE merged_story_df AS SELECT n.key, (n.df + coalesce(d.df, 0))::INTEGER AS df"
+                " FROM (SELECT key, sum(df) AS df FROM new_story_df GROUP BY key) n LEFT JOIN story_term_df d USING (key)")
+    con.execute("DELETE FROM story_term_df WHERE key IN (SELECT key FROM merged_story_df)")
+    con.execute("INSERT INTO story_term_df SELECT key, df FROM merged_story_df")
+    con.execute("DROP TABLE merged_story_df")
 
 
 class StoryStore:

@@ -80,17 +80,20 @@ sys.path.insert(0, {support!r})
 from tests_support import article
 from warehouse import Warehouse
 import warehouse.store as store
-orig = store._count
-def slow_count(con, table):
-    n = orig(con, table)
-    if table == "articles" and os.path.exists({marker!r}) is False and n >= 5:
-        open({marker!r}, "w").close()   # inside the load's transaction, after the insert
-        time.sleep(60)
-    return n
-store._count = slow_count
+from stories.model import StoryRows
+orig = store.stories_store.write
+def slow_write(con, rows):
+    # inside the load's transaction, after the articles and topics inserts
+    n = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert n >= 5, n
+    open({marker!r}, "w").close()
+    time.sleep(60)
+    return orig(con, rows)
+store.stories_store.write = slow_write
 wh = Warehouse({db!r})
 wh.start_run("killed", None, ["src"])
-wh.load("killed", [article(f"k{{i}}") for i in range(3)] + [article("a0")], [], [], [], [], "v")
+wh.load("killed", [article(f"k{{i}}") for i in range(3)] + [article("a0")], [], [], [], [], "v",
+        story_rows=StoryRows())
 """
 
 

@@ -67,6 +67,8 @@ def test_later_batches_find_copies_and_stories_through_the_warehouse(tmp_path: P
         members = con.execute("SELECT article_id, story_id FROM story_members ORDER BY 1").fetchall()
         bands = con.execute("SELECT count(*), count(DISTINCT article_id) FROM story_lsh").fetchone()
         n_df = con.execute("SELECT max(df) FROM story_term_df").fetchone()
+        df_keys = con.execute("SELECT count(*) = count(DISTINCT key) FROM story_term_df").fetchone()
+    assert df_keys == (True,)  # the second batch's counts were merged, not appended (no key index since 007)
     assert members == [("bbc", "wire"), ("copy", "wire"), ("spain", "spain"), ("wire", "wire")]
     assert bands == (4 * 42, 4)
     assert n_df is not None and n_df[0] >= 3
