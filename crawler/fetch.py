@@ -88,6 +88,10 @@ class Crawler:
         self.settings = settings
         self.gate = HostGate()
         self.records: list[FetchRecord] = []
+        # per source: consecutive page failures, and why its breaker tripped
+        # (kept for the whole run, which fetches in windows)
+        self._failures_in_a_row: dict[str, int] = {}
+        self._tripped: dict[str, str] = {}
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
@@ -288,20 +292,19 @@ class Crawler:
                           workers: int = 2) -> tuple[list[Page], list[Drop]]:
         """Fetch article pages of one source with ``workers`` concurrent
         requests (the host gate still applies).  After ``circuit_breaker``
-        consecutive failures the rest of the source is skipped for this run,
-        each skipped page recorded with reason ``circuit_open``."""
+        consecutive failures the rest of the source is skipped for this run
+        (across calls: the flow fetches in windows), each skipped page
+        recorded with reason ``circuit_open``."""
         pages: list[Page] = []
         drops: list[Drop] = []
         queue: asyncio.Queue[FeedEntry] = asyncio.Queue()
         for entry in entries:
             queue.put_nowait(entry)
-        consecutive = 0
-        tripped: str | None = None
 
         async def worker() -> None:
-            nonlocal consecutive, tripped
             while not queue.empty():
                 entry = queue.get_nowait()
+                tripped = self._tripped.get(source)
                 if tripped is not None:
                     drops.append(Drop("fetch", source, entry.url, "circuit_open", tripped))
                     continue
@@ -310,12 +313,12 @@ class Crawler:
                 if drop is not None:
                     drops.append(drop)
                     if drop.reason not in ("robots_disallowed",):
-                        consecutive += 1
-                        if consecutive >= self.settings.circuit_breaker and tripped is None:
-                            tripped = f"skipped after {consecutive} consecutive failures (last: {drop.reason})"
+                        n = self._failures_in_a_row[source] = self._failures_in_a_row.get(source, 0) + 1
+                        if n >= self.settings.circuit_breaker and source not in self._tripped:
+                            self._tripped[source] = f"skipped after {n} consecutive failures (last: {drop.reason})"
                     continue
                 assert body is not None
-                consecutive = 0
+                self._failures_in_a_row[source] = 0
                 pages.append(Page(url=entry.url, final_url=body.final_url, source=source, status=body.status,
                                   content_type=body.content_type, charset=body.charset, body=body.body,
                                   fetched_at=body.fetched_at, entry=entry))

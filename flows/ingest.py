@@ -1,9 +1,13 @@
 """The ``ingest`` flow: feeds -> fetch -> extract -> dedupe -> tag -> DuckDB.
 
-Stages run as batches over all selected sources.  Discovery and fetching
-run concurrently per source (one task each); extraction runs in chunks;
-dedupe, tagging and the load run once over the whole batch, so duplicates
-across sources in one run are resolved deterministically.
+Discovery runs concurrently per source (one task each).  The new pages
+then go through fetch -> extract -> dedupe -> tag -> load in windows of
+``[fetch] window_pages``, oldest feed items first: each window is fetched per source
+concurrently while the previous one is processed, extracted in chunks (in
+worker processes for large runs) and loaded in one transaction, so a run's
+memory does not grow with its size, and copies within a run are resolved
+against the earlier windows through the warehouse.  Each stage's time is
+kept in ``runs.stage_seconds``.
 
 Run status (``runs.status`` and the flow's final state):
 
@@ -21,8 +25,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +48,7 @@ from newsflow import progress
 from newsflow.config import SourcesConfig, load_sources, read_toml
 from newsflow.errors import NewsflowError, WarehouseError
 from newsflow.records import Article, Drop, FeedEntry, Page, TopicTag
+from parsers.site_boilerplate import SiteRules
 from topics.taxonomy import Taxonomy, compile_taxonomy
 from warehouse import Warehouse
 
@@ -67,6 +76,15 @@ class RunSummary:
     story_topics: dict[str, list[str]] = field(default_factory=dict)  # new story_id -> its topics
     new_articles: list[dict[str, Any]] = field(default_factory=list)  # title, source, topics, link
     crashed_runs: list[str] = field(default_factory=list)
+    stage_seconds: Counter[str] = field(default_factory=Counter)  # busy time per stage (fetch overlaps the rest)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_seconds[stage] += time.perf_counter() - t0
 
     def count(self, source: str, key: str, n: int = 1) -> None:
         self.counts[key] += n
@@ -87,6 +105,7 @@ class RunSummary:
             "failed_sources": self.failed_sources, "topics": dict(self.topics),
             "new_stories": [list(s) for s in self.new_stories], "crashed_runs": self.crashed_runs,
             "story_topics": self.story_topics, "new_articles": self.new_articles,
+            "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
         }
 
 
@@ -97,188 +116,255 @@ async def _tagged(source_id: str, task: Any, *args: Any) -> Any:
         return await task(*args)
 
 
-def _chunks(items: list[Page], size: int) -> list[list[Page]]:
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+@dataclass
+class _Run:
+    """What the stages of one run share."""
+
+    config: SourcesConfig
+    taxonomy: Taxonomy
+    warehouse: Warehouse
+    summary: RunSummary
+    log: logging.Logger | logging.LoggerAdapter[Any]
+    crawler: Crawler | None = None
+    rules: dict[str, SiteRules] = field(default_factory=dict)
+    pool: ProcessPoolExecutor | None = None
+    discoveries: dict[str, Discovery] = field(default_factory=dict)
+    drops: list[Drop] = field(default_factory=list)  # not loaded yet
+    retry_sources: set[str] = field(default_factory=set)  # keep old feed validators (see _feed_state)
+    extracted: int = 0  # pages through extraction so far (chunk labels)
 
 
 async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Warehouse,
                      refetch: bool = False, logger: logging.Logger | logging.LoggerAdapter[Any] | None = None,
                      flow_run_id: str | None = None) -> RunSummary:
-    """The pipeline body, callable inside a flow (it calls Prefect tasks)."""
+    """The pipeline body, callable inside a flow (it calls Prefect tasks).
+
+    After discovery, new pages go through fetch -> extract -> dedupe -> tag
+    -> load in windows of ``[fetch] window_pages`` (oldest feed items first), each
+    window loaded in its own transaction, so memory stays flat however many
+    pages a run has; the next window is fetched while the current one is
+    processed.  The read copy is published once, at the end."""
     log = logger or logging.getLogger("newsflow.ingest")
+    started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     summary = RunSummary(run_id)
     warehouse.migrate()
     summary.crashed_runs = warehouse.start_run(run_id, flow_run_id, [s.id for s in config.sources])
     if summary.crashed_runs:
         log.warning("marked %d interrupted run(s) as failed (crashed): %s", len(summary.crashed_runs), ", ".join(summary.crashed_runs))
-    all_drops: list[Drop] = []
+    run = _Run(config, taxonomy, warehouse, summary, log)
     try:
         async with make_client(config.fetch, allow_private_hosts=config.allow_private_hosts) as client:
-            crawler = Crawler(client, config.fetch)
-
-            # discover ------------------------------------------------------
-            progress.start("discover", len(config.sources))
-            validators = warehouse.feed_validators([s.id for s in config.sources])
-            found = await asyncio.gather(*(_tagged(s.id, tasks.discover, crawler, s, validators)
-                                           for s in config.sources), return_exceptions=True)
-            progress.done("discover")
-            entries_by_source: dict[str, list[FeedEntry]] = {}
-            discoveries: dict[str, Discovery] = {}
-            for source, result in zip(config.sources, found, strict=True):
-                if isinstance(result, BaseException):
-                    if not isinstance(result, Exception):
-                        raise result
-                    log.error("source %s failed in discovery: %r", source.id, result)
-                    summary.failed_sources[source.id] = f"discovery error: {result!r}"
-                    all_drops.append(Drop("discover", source.id, source.homepage, "source_error", repr(result)[:500]))
-                    continue
-                discoveries[source.id] = result
-                all_drops.extend(result.drops)
-                summary.count(source.id, "feed_failures", len(result.drops))
-                summary.count(source.id, "not_modified", len(result.not_modified))
-                if result.failed:
-                    reasons = ", ".join(sorted({d.reason for d in result.drops}))
-                    summary.failed_sources[source.id] = f"all {result.documents} feed/sitemap/section document(s) failed: {reasons}"
-                entries = result.entries[: config.fetch.max_articles_per_source]
-                entries_by_source[source.id] = entries
-                summary.count(source.id, "discovered", len(entries))
-                # items seen but not taken, counted so nothing vanishes
-                summary.count(source.id, "over_cap", len(result.entries) - len(entries))
-                summary.count(source.id, "stale", result.stale)
-                summary.count(source.id, "unusable", result.unusable)
-
-            # skip what we already hold ------------------------------------
-            flat = [e for es in entries_by_source.values() for e in es]
-            new_entries, updated = tasks.skip_known(warehouse, flat, refetch)
-            new_by_source: dict[str, list[FeedEntry]] = defaultdict(list)
-            for e in new_entries:
-                new_by_source[e.source].append(e)
-            for sid, es in entries_by_source.items():
-                summary.count(sid, "known", len(es) - len(new_by_source.get(sid, [])))
-            log.info("discover: %d items from %d sources (%d feeds unchanged), %d to fetch (%d updated since stored),"
-                     " %d already stored; not taken: %d over max_articles_per_source, %d older than"
-                     " sitemap_max_age_days, %d without a usable link", summary.counts["discovered"],
-                     len(config.sources), summary.counts["not_modified"], len(new_entries), updated,
-                     summary.counts["known"], summary.counts["over_cap"], summary.counts["stale"],
-                     summary.counts["unusable"])
-
-            # fetch ----------------------------------------------------------
+            run.crawler = Crawler(client, config.fetch)
+            with summary.timed("discover"):
+                new_entries = await _discover(run, refetch)
+            windows = _chunks(new_entries, max(1, config.fetch.window_pages)) or [[]]
+            with summary.timed("extract"):
+                sources = sorted({e.source for e in new_entries})
+                run.rules = tasks.learn_rules(warehouse, sources, run_id) if sources else {}
+            learned = sum(len(r.rules) for r in run.rules.values())
+            if learned:
+                log.info("site boilerplate: %d rules learned for %d sources", learned, len(run.rules))
+            workers = min(os.cpu_count() or 1, MAX_EXTRACT_PROCESSES)
+            if workers > 1 and len(new_entries) >= PARALLEL_EXTRACT_MIN_PAGES:
+                run.pool = tasks.extraction_pool(workers)
             progress.start("fetch", len(new_entries))
-            by_id = {s.id: s for s in config.sources}
-            fetch_ids = [sid for sid in new_by_source if new_by_source[sid]]
-            fetched = await asyncio.gather(
-                *(_tagged(sid, tasks.fetch, crawler, by_id[sid], new_by_source[sid]) for sid in fetch_ids),
-                return_exceptions=True)
-            progress.done("fetch")
-            pages: list[Page] = []
-            for sid, result in zip(fetch_ids, fetched, strict=True):
-                if isinstance(result, BaseException):
-                    if not isinstance(result, Exception):
-                        raise result
-                    log.error("source %s failed while fetching: %r", sid, result)
-                    summary.failed_sources[sid] = f"fetch error: {result!r}"
-                    all_drops.append(Drop("fetch", sid, by_id[sid].homepage, "source_error", repr(result)[:500]))
-                    continue
-                got, drops = result
-                pages.extend(got)
-                all_drops.extend(drops)
-                summary.count(sid, "fetched", len(got))
-                summary.count(sid, "fetch_failures", len(drops))
-            fetches = list(crawler.records)
-        log.info("fetch: %d pages fetched, %d failed", summary.counts["fetched"], summary.counts["fetch_failures"])
-
-        # extract ------------------------------------------------------------
-        languages = {s.id: s.language for s in config.sources}
-        pages.sort(key=lambda p: (p.source, p.url))
-        rules = tasks.learn_rules(warehouse, sorted({p.source for p in pages}), run_id) if pages else {}
-        learned = sum(len(r.rules) for r in rules.values())
-        if learned:
-            log.info("site boilerplate: %d rules learned for %d sources", learned, len(rules))
-        progress.start("extract", len(pages))
-        articles: list[Article] = []
-        workers = min(os.cpu_count() or 1, MAX_EXTRACT_PROCESSES)
-        pool = tasks.extraction_pool(workers) if workers > 1 and len(pages) >= PARALLEL_EXTRACT_MIN_PAGES else None
-        try:
-            chunks = _chunks(pages, EXTRACT_CHUNK)
-            results = await asyncio.gather(*(
-                tasks.extract(chunk, languages, label=f"{i * EXTRACT_CHUNK}-{i * EXTRACT_CHUNK + len(chunk)}",
-                              site_rules=rules, pool=pool)
-                for i, chunk in enumerate(chunks)))
-        finally:
-            if pool is not None:
-                pool.shutdown()
-        for got_articles, drops in results:
-            articles.extend(got_articles)
-            all_drops.extend(drops)
-        progress.done("extract")
-        for a in articles:
-            summary.count(a.source, "extracted")
-        for d in all_drops:
-            if d.stage == "extract":
-                summary.count(d.source, "extract_failures")
-        log.info("extract: %d articles, %d pages rejected", len(articles), summary.counts["extract_failures"])
-
-        # dedupe, tag --------------------------------------------------------
-        deduped = tasks.dedupe_batch(warehouse, articles)
-        all_drops.extend(deduped.drops)
-        for d in deduped.drops:
-            summary.count(d.source, "duplicates")
-        for a in deduped.articles:
-            if a.duplicate_of:
-                summary.count(a.source, "duplicates")
-        for a in deduped.updates:
-            summary.count(a.source, "updated")
-        log.info("dedupe: %d new articles, %d known URLs, %d copies of other articles, %d updated texts",
-                 len(deduped.articles), len(deduped.drops), deduped.duplicates, len(deduped.updates))
-        tags: list[TopicTag] = tasks.tag([*deduped.articles, *deduped.updates], taxonomy)
-        summary.topics.update(t.topic for t in tags)
-        log.info("tag: %d tags (%s)", len(tags), ", ".join(f"{k} {v}" for k, v in summary.topics.most_common()))
-
-        # load ----------------------------------------------------------------
-        for d in all_drops:
-            summary.drop(d)
-        result = tasks.load(warehouse, run_id, deduped, tags, fetches, all_drops, taxonomy.version,
-                            _feed_state(discoveries, all_drops), {p.final_url: p for p in pages})
-        topics_of: dict[str, list[str]] = defaultdict(list)
-        for t in tags:
-            topics_of[t.article_id].append(t.topic)
-        for a in deduped.articles:
-            summary.count(a.source, "loaded")
-            summary.new_articles.append({"title": a.title or "", "source": a.source,
-                                         "topics": ", ".join(topics_of.get(a.article_id, [])), "link": a.canonical_url})
-            if a.duplicate_of is None and a.story_id == a.article_id:  # the first article of a new story
-                summary.new_stories.append((a.story_id, a.source, a.title or a.canonical_url))
-                summary.story_topics[a.story_id] = topics_of.get(a.article_id, [])
-        log.info("load: %d articles, %d topic rows, %d fetch_log rows, %d drops",
-                 result.articles, result.topics, result.fetch_log, result.drops)
-        if deduped.articles or deduped.updates:
+            progress.start("extract", len(new_entries))
+            pending: asyncio.Future[list[Page]] = asyncio.ensure_future(_fetch(run, windows[0]))
             try:
-                indexed = tasks.index_search(warehouse, [*deduped.articles, *deduped.updates])
-                log.info("search: indexed %d articles", indexed)
-            except WarehouseError as exc:  # the data is loaded; the index is derived and can be rebuilt
-                log.error("search index not updated (%s); run `newsflow search --rebuild`", exc)
-                summary.failures["search:index_not_updated"] += 1
+                for i in range(len(windows)):
+                    pages = await pending
+                    if i + 1 < len(windows):
+                        pending = asyncio.ensure_future(_fetch(run, windows[i + 1]))
+                    await _process(run, pages, last=i + 1 == len(windows))
+                    if len(windows) > 1:
+                        log.info("window %d/%d done: %d loaded so far", i + 1, len(windows), summary.counts["loaded"])
+            finally:
+                if not pending.done():
+                    pending.cancel()
+                if run.pool is not None:
+                    run.pool.shutdown()
+            progress.done("fetch")
+            progress.done("extract")
+        c = summary.counts
+        log.info("fetch: %d pages fetched, %d failed; extract: %d articles, %d pages rejected",
+                 c["fetched"], c["fetch_failures"], c["extracted"], c["extract_failures"])
+        log.info("dedupe: %d known URLs or copies, %d updated texts; tag: %s; load: %d articles",
+                 c["duplicates"], c["updated"],
+                 ", ".join(f"{k} {v}" for k, v in summary.topics.most_common()) or "no tags", c["loaded"])
     except BaseException as exc:
-        warehouse.finish_run(run_id, "failed", _run_counts(summary), f"run aborted: {exc!r}"[:1000])
+        warehouse.finish_run(run_id, "failed", _run_counts(summary), f"run aborted: {exc!r}"[:1000],
+                             summary.stage_seconds)
         warehouse.publish()
         raise
 
     summary.status, summary.message = _status(config, summary)
-    warehouse.finish_run(run_id, summary.status, _run_counts(summary), summary.message)
-    warehouse.publish()
+    summary.stage_seconds["total"] = time.perf_counter() - started
+    warehouse.finish_run(run_id, summary.status, _run_counts(summary), summary.message, summary.stage_seconds)
+    with summary.timed("publish"):  # in the summary only: the runs row is in the copy published here
+        warehouse.publish()
     return summary
+
+
+async def _discover(run: _Run, refetch: bool) -> list[FeedEntry]:
+    """Every source's feeds, concurrently; returns the entries to fetch,
+    oldest first, so that within a run an original precedes its copies."""
+    config, summary, log, warehouse = run.config, run.summary, run.log, run.warehouse
+    assert run.crawler is not None
+    progress.start("discover", len(config.sources))
+    validators = warehouse.feed_validators([s.id for s in config.sources])
+    found = await asyncio.gather(*(_tagged(s.id, tasks.discover, run.crawler, s, validators)
+                                   for s in config.sources), return_exceptions=True)
+    progress.done("discover")
+    entries_by_source: dict[str, list[FeedEntry]] = {}
+    for source, result in zip(config.sources, found, strict=True):
+        if isinstance(result, BaseException):
+            if not isinstance(result, Exception):
+                raise result
+            log.error("source %s failed in discovery: %r", source.id, result)
+            summary.failed_sources[source.id] = f"discovery error: {result!r}"
+            run.drops.append(Drop("discover", source.id, source.homepage, "source_error", repr(result)[:500]))
+            continue
+        run.discoveries[source.id] = result
+        run.drops.extend(result.drops)
+        summary.count(source.id, "feed_failures", len(result.drops))
+        summary.count(source.id, "not_modified", len(result.not_modified))
+        if result.failed:
+            reasons = ", ".join(sorted({d.reason for d in result.drops}))
+            summary.failed_sources[source.id] = f"all {result.documents} feed/sitemap/section document(s) failed: {reasons}"
+        entries = result.entries[: config.fetch.max_articles_per_source]
+        entries_by_source[source.id] = entries
+        summary.count(source.id, "discovered", len(entries))
+        # items seen but not taken, counted so nothing vanishes
+        summary.count(source.id, "over_cap", len(result.entries) - len(entries))
+        summary.count(source.id, "stale", result.stale)
+        summary.count(source.id, "unusable", result.unusable)
+
+    # skip what we already hold
+    flat = [e for es in entries_by_source.values() for e in es]
+    new_entries, updated = tasks.skip_known(warehouse, flat, refetch)
+    new_per_source = Counter(e.source for e in new_entries)
+    for sid, es in entries_by_source.items():
+        summary.count(sid, "known", len(es) - new_per_source[sid])
+    log.info("discover: %d items from %d sources (%d feeds unchanged), %d to fetch (%d updated since stored),"
+             " %d already stored; not taken: %d over max_articles_per_source, %d older than"
+             " sitemap_max_age_days, %d without a usable link", summary.counts["discovered"],
+             len(config.sources), summary.counts["not_modified"], len(new_entries), updated,
+             summary.counts["known"], summary.counts["over_cap"], summary.counts["stale"],
+             summary.counts["unusable"])
+    oldest = datetime.max.replace(tzinfo=UTC)
+    return sorted(new_entries, key=lambda e: (e.published_at or oldest, e.source, e.url))
+
+
+async def _fetch(run: _Run, entries: list[FeedEntry]) -> list[Page]:
+    """One window's pages, each source's concurrently."""
+    assert run.crawler is not None
+    t0 = time.perf_counter()
+    by_source: dict[str, list[FeedEntry]] = defaultdict(list)
+    for e in entries:
+        by_source[e.source].append(e)
+    by_id = {s.id: s for s in run.config.sources}
+    ids = sorted(by_source)
+    fetched = await asyncio.gather(*(_tagged(sid, tasks.fetch, run.crawler, by_id[sid], by_source[sid]) for sid in ids),
+                                   return_exceptions=True)
+    pages: list[Page] = []
+    for sid, result in zip(ids, fetched, strict=True):
+        if isinstance(result, BaseException):
+            if not isinstance(result, Exception):
+                raise result
+            run.log.error("source %s failed while fetching: %r", sid, result)
+            run.summary.failed_sources[sid] = f"fetch error: {result!r}"
+            run.drops.append(Drop("fetch", sid, by_id[sid].homepage, "source_error", repr(result)[:500]))
+            run.retry_sources.add(sid)
+            continue
+        got, drops = result
+        pages.extend(got)
+        run.drops.extend(drops)
+        run.retry_sources.update(d.source for d in drops if d.reason in RETRYABLE)
+        run.summary.count(sid, "fetched", len(got))
+        run.summary.count(sid, "fetch_failures", len(drops))
+    run.summary.stage_seconds["fetch"] += time.perf_counter() - t0
+    return pages
+
+
+async def _process(run: _Run, pages: list[Page], last: bool) -> None:
+    """Extract, dedupe, tag and load one window (the last one also stores
+    the feeds' validators)."""
+    summary, log = run.summary, run.log
+    languages = {s.id: s.language for s in run.config.sources}
+    pages.sort(key=lambda p: (p.source, p.url))
+    with summary.timed("extract"):
+        results = await asyncio.gather(*(
+            tasks.extract(chunk, languages, label=f"{run.extracted + i * EXTRACT_CHUNK}-"
+                                                  f"{run.extracted + i * EXTRACT_CHUNK + len(chunk)}",
+                          site_rules=run.rules, pool=run.pool)
+            for i, chunk in enumerate(_chunks(pages, EXTRACT_CHUNK))))
+    run.extracted += len(pages)
+    articles: list[Article] = []
+    for got, drops in results:
+        articles.extend(got)
+        run.drops.extend(drops)
+        for d in drops:
+            summary.count(d.source, "extract_failures")
+    for a in articles:
+        summary.count(a.source, "extracted")
+
+    with summary.timed("dedupe"):
+        deduped = await tasks.dedupe_batch(run.warehouse, articles)
+    run.drops.extend(deduped.drops)
+    for d in deduped.drops:
+        summary.count(d.source, "duplicates")
+    for a in deduped.articles:
+        if a.duplicate_of:
+            summary.count(a.source, "duplicates")
+    for a in deduped.updates:
+        summary.count(a.source, "updated")
+    with summary.timed("tag"):
+        tags: list[TopicTag] = await tasks.tag([*deduped.articles, *deduped.updates], run.taxonomy)
+    summary.topics.update(t.topic for t in tags)
+
+    assert run.crawler is not None
+    drops, run.drops = run.drops, []
+    fetches, run.crawler.records[:] = list(run.crawler.records), []
+    for d in drops:
+        summary.drop(d)
+    with summary.timed("load"):
+        result = await tasks.load(run.warehouse, summary.run_id, deduped, tags, fetches, drops, run.taxonomy.version,
+                                  _feed_state(run.discoveries, run.retry_sources) if last else [],
+                                  {p.final_url: p for p in pages})
+    topics_of: dict[str, list[str]] = defaultdict(list)
+    for t in tags:
+        topics_of[t.article_id].append(t.topic)
+    for a in deduped.articles:
+        summary.count(a.source, "loaded")
+        summary.new_articles.append({"title": a.title or "", "source": a.source,
+                                     "topics": ", ".join(topics_of.get(a.article_id, [])), "link": a.canonical_url})
+        if a.duplicate_of is None and a.story_id == a.article_id:  # the first article of a new story
+            summary.new_stories.append((a.story_id, a.source, a.title or a.canonical_url))
+            summary.story_topics[a.story_id] = topics_of.get(a.article_id, [])
+    log.debug("load: %d articles, %d topic rows, %d fetch_log rows, %d drops",
+              result.articles, result.topics, result.fetch_log, result.drops)
+    if deduped.articles or deduped.updates:
+        with summary.timed("search"):
+            try:
+                await tasks.index_search(run.warehouse, [*deduped.articles, *deduped.updates])
+            except WarehouseError as exc:  # the data is loaded; the index is derived and can be rebuilt
+                log.error("search index not updated (%s); run `newsflow search --rebuild`", exc)
+                summary.failures["search:index_not_updated"] += 1
 
 
 RETRYABLE = {"http_429", "http_500", "http_502", "http_503", "http_504", "timeout", "connect_error", "read_error",
              "circuit_open", "robots_unavailable", "source_error"}
 
 
-def _feed_state(discoveries: dict[str, Discovery], drops: list[Drop]) -> list[tuple[str, str, str | None, str | None, int]]:
+def _feed_state(discoveries: dict[str, Discovery], retry: set[str]) -> list[tuple[str, str, str | None, str | None, int]]:
     """Validators to store for conditional GET.  A source with pages that
-    failed for a passing reason keeps its old validators, so the next run
-    reads its feeds in full and retries those pages."""
-    retry = {d.source for d in drops if d.stage == "fetch" and d.reason in RETRYABLE}
+    failed for a passing reason (``retry``) keeps its old validators, so the
+    next run reads its feeds in full and retries those pages."""
     return [(url, sid, etag, lm, status)
             for sid, found in discoveries.items() if sid not in retry
             for url, (etag, lm, status) in found.validators.items()]

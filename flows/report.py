@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 SUMMARY_KEY = "ingest-summary"
 ARTICLES_KEY = "ingest-new-articles"
+TIMED_STAGES = ("discover", "fetch", "extract", "dedupe", "tag", "load", "search", "publish", "total")
+MAX_ARTICLE_ROWS = 1000  # in the new-articles table artifact; the warehouse has them all
 MAX_STORY_EVENTS = 500  # per run; a first run over many sources would otherwise flood the event feed
 STAGES = ("discovered", "not_modified", "known", "fetched", "fetch_failures", "extracted", "extract_failures",
           "duplicates", "updated", "loaded")
@@ -49,6 +51,10 @@ def summary_markdown(s: RunSummary) -> str:
         lines.append(f"- … and {len(s.new_stories) - 50} more")
     lines += ["", "## Topics", ""]
     lines += [f"- {k}: {v}" for k, v in s.topics.most_common()] or ["None."]
+    if s.stage_seconds:
+        lines += ["", "## Time per stage", "", "Busy seconds; fetching the next window overlaps the other stages.", "",
+                  "| stage | seconds |", "|---|---|"]
+        lines += [f"| {k} | {s.stage_seconds[k]:.2f} |" for k in TIMED_STAGES if k in s.stage_seconds]
     return "\n".join(lines)
 
 
@@ -79,7 +85,9 @@ def emit_events(s: RunSummary) -> int:
 async def publish(s: RunSummary, logger: logging.Logger | logging.LoggerAdapter[Any]) -> None:
     await acreate_markdown_artifact(markdown=summary_markdown(s), key=SUMMARY_KEY,
                                     description=f"newsflow ingest run {s.run_id}: {s.status}")
-    await acreate_table_artifact(table=s.new_articles or [{"title": "", "source": "", "topics": "", "link": ""}],
-                                 key=ARTICLES_KEY, description=f"{len(s.new_articles)} new articles in run {s.run_id}")
+    shown = s.new_articles[:MAX_ARTICLE_ROWS]
+    more = f" (the first {len(shown)})" if len(shown) < len(s.new_articles) else ""
+    await acreate_table_artifact(table=shown or [{"title": "", "source": "", "topics": "", "link": ""}],
+                                 key=ARTICLES_KEY, description=f"{len(s.new_articles)} new articles in run {s.run_id}{more}")
     sent = emit_events(s)
     logger.info("published the run summary, %d new articles and %d events", len(s.new_articles), sent)

@@ -113,8 +113,15 @@ async def extract(pages: list[Page], languages: dict[str, str], label: str,
     return result
 
 
+# dedupe, tag, load and index-search are CPU or DuckDB work: each runs in a
+# thread, so the event loop keeps fetching the next window meanwhile.
+
 @task(name="dedupe", cache_policy=NONE)
-def dedupe_batch(warehouse: Warehouse, articles: list[Article]) -> DedupeResult:
+async def dedupe_batch(warehouse: Warehouse, articles: list[Article]) -> DedupeResult:
+    return await asyncio.to_thread(_dedupe, warehouse, articles)
+
+
+def _dedupe(warehouse: Warehouse, articles: list[Article]) -> DedupeResult:
     hashed = fingerprint(articles)
     sketches = sketch(hashed)
     known = warehouse.lookup([a.canonical_url for a in hashed], [a.content_hash for a in hashed], sketches)
@@ -122,21 +129,23 @@ def dedupe_batch(warehouse: Warehouse, articles: list[Article]) -> DedupeResult:
 
 
 @task(name="tag", cache_policy=NONE)
-def tag(articles: list[Article], taxonomy: Taxonomy) -> list[TopicTag]:
-    return tag_articles(articles, taxonomy)
+async def tag(articles: list[Article], taxonomy: Taxonomy) -> list[TopicTag]:
+    return await asyncio.to_thread(tag_articles, articles, taxonomy)
 
 
 @task(name="load", cache_policy=NONE)
-def load(warehouse: Warehouse, run_id: str, deduped: DedupeResult, tags: list[TopicTag], fetches: list[FetchRecord],
-         drops: list[Drop], taxonomy_version: str, feed_state: list[tuple[str, str, str | None, str | None, int]],
-         fetched: dict[str, Page]) -> LoadResult:
-    raw = pages.raw_rows([*deduped.articles, *deduped.updates], fetched)
-    return warehouse.load(run_id, deduped.articles, tags, fetches, drops, deduped.aliases, taxonomy_version,
-                          updates=deduped.updates, feed_state=feed_state, story_rows=deduped.story_rows,
-                          raw_pages=raw)
+async def load(warehouse: Warehouse, run_id: str, deduped: DedupeResult, tags: list[TopicTag],
+               fetches: list[FetchRecord], drops: list[Drop], taxonomy_version: str,
+               feed_state: list[tuple[str, str, str | None, str | None, int]], fetched: dict[str, Page]) -> LoadResult:
+    def run() -> LoadResult:
+        raw = pages.raw_rows([*deduped.articles, *deduped.updates], fetched)
+        return warehouse.load(run_id, deduped.articles, tags, fetches, drops, deduped.aliases, taxonomy_version,
+                              updates=deduped.updates, feed_state=feed_state, story_rows=deduped.story_rows,
+                              raw_pages=raw)
+    return await asyncio.to_thread(run)
 
 
 @task(name="index-search", cache_policy=NONE, retries=1)
-def index_search(warehouse: Warehouse, articles: list[Article]) -> int:
+async def index_search(warehouse: Warehouse, articles: list[Article]) -> int:
     """Keep full-text search current: add or replace the run's new and updated articles."""
-    return SearchIndex.for_warehouse(warehouse.path).index(rows_from_articles(articles))
+    return await asyncio.to_thread(lambda: SearchIndex.for_warehouse(warehouse.path).index(rows_from_articles(articles)))

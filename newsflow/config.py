@@ -41,6 +41,7 @@ class FetchSettings:
     max_retry_after: float = 30.0  # longest Retry-After we wait for in a run
     circuit_breaker: int = 5  # consecutive failed pages before a source is skipped
     max_articles_per_source: int = 500  # per run
+    window_pages: int = 500  # pages fetched, extracted and loaded together (bounds a run's memory)
     user_agent: str = USER_AGENT
 
 

@@ -243,12 +243,16 @@ class Warehouse:
             con.execute("COMMIT")
         return crashed
 
-    def finish_run(self, run_id: str, status: str, counts: dict[str, int], message: str | None) -> None:
+    def finish_run(self, run_id: str, status: str, counts: dict[str, int], message: str | None,
+                   stage_seconds: dict[str, float] | None = None) -> None:
         sets = ", ".join(f"{c} = ?" for c in COUNT_COLUMNS)
+        stages = {k: round(float(v), 4) for k, v in sorted((stage_seconds or {}).items())}
         with self.connect() as con:
             con.execute(
-                f"UPDATE runs SET status = ?, finished_at = ?, message = ?, {sets} WHERE run_id = ?",
-                [status, datetime.now(UTC), message, *(int(counts.get(c, 0)) for c in COUNT_COLUMNS), run_id],
+                f"UPDATE runs SET status = ?, finished_at = ?, message = ?, {sets},"
+                " stage_seconds = MAP(?::VARCHAR[], ?::DOUBLE[]) WHERE run_id = ?",
+                [status, datetime.now(UTC), message, *(int(counts.get(c, 0)) for c in COUNT_COLUMNS),
+                 list(stages), list(stages.values()), run_id],
             )
 
     # -- the load --------------------------------------------------------
