@@ -15,11 +15,22 @@ a passing mention further down.
 A match is discarded when one of the topic's ``negative_context`` terms
 occurs within ``negative_window`` characters of it (the migration *of birds*,
 a TV series called *The Terror*).  A topic is tagged when score >= its
-threshold.  Evidence is every kept match: the phrase as written in the
+threshold, and, if it ``requires`` another topic, that topic's term score is
+at least ``requires_score`` (migrant smuggling is smuggling *of people*, so
+it requires some migration evidence).  Evidence is every kept match: the phrase as written in the
 article, the field (title or text) and character offsets in that field.
 
 Each field is tokenised once; one scan over its tokens finds the matches of
 every topic (see :class:`topics.taxonomy.TermIndex`).
+
+A topic may also name a learned ``model`` (``terrorism`` does: the English
+"reports a terrorist incident" model of :mod:`topics.incident`).  When the
+model applies to the article's language and the topic has evidence, i.e. a
+term score of at least ``model_min_score``, the topic's score is the
+model's probability (0.5 = its decision threshold) instead of the term
+score, unless the term score reaches ``model_override``; the tag is kept
+when that score >= 0.5.  The evidence is always the matched terms, so a tag
+is never given without evidence.  Other languages use the term score alone.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ from collections.abc import Iterable
 
 from newsflow.records import Article, Evidence, TopicTag
 from parsers.boilerplate import fold
+from topics.incident import tokens
 from topics.taxonomy import WORD, Taxonomy, Term
 
 MAX_EVIDENCE = 20
@@ -91,11 +103,25 @@ def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
             pos[term.index] = max(pos.get(term.index, 1.0), boost)
             evidence[term.topic].append(Evidence(original[start:end], field, start, end))
     tags: list[TopicTag] = []
+    toks: list[str] | None = None
+    term_scores: dict[int, float] = {}
     for ti, c in counts.items():
         topic = taxonomy.topics[ti]
         raw = sum(topic.terms[idx][1] * (1 + 0.5 * math.log(n)) * position[ti][idx] for idx, n in c.items())
-        score = 1 - math.exp(-raw / taxonomy.saturation)
-        if score >= topic.threshold:
+        term_scores[ti] = 1 - math.exp(-raw / taxonomy.saturation)
+    for ti, score in term_scores.items():
+        topic = taxonomy.topics[ti]
+        if topic.requires is not None and term_scores.get(topic.requires, 0.0) < topic.requires_score:
+            continue
+        threshold = topic.threshold
+        if topic.model is not None and score >= topic.model_min_score:
+            if toks is None:
+                toks = tokens(f"{article.title or ''}\n{article.text}")
+            if topic.model.applies(article.language, toks):
+                learned = topic.model.probability(toks)
+                score = max(score, learned) if score >= topic.model_override else learned
+                threshold = 0.5
+        if score >= threshold:
             tags.append(TopicTag(article.article_id, topic.key, round(score, 4), tuple(evidence[ti][:MAX_EVIDENCE])))
     tags.sort(key=lambda t: t.topic)
     return tags

@@ -16,6 +16,7 @@ whole taxonomy.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -25,6 +26,7 @@ from typing import Any
 
 from newsflow.errors import ConfigError
 from parsers.boilerplate import fold
+from topics.incident import IncidentModel, load_model
 
 WORD = re.compile(r"\w+")
 PREFIX_KEY = 3  # wildcard words are indexed by their first 3 characters
@@ -52,6 +54,15 @@ class Topic:
     terms: tuple[tuple[str, float], ...]  # (term as written, weight)
     negatives: tuple[str, ...]  # negative-context terms as written
     negative_window: int
+    # optional learned scorer (topics/incident.py), used for the languages it
+    # was trained on: see topics/tagger.py for how it combines with the terms
+    model: IncidentModel | None = None
+    model_min_score: float = 0.0  # term score needed before the model may tag
+    model_override: float = 1.01  # term score that tags whatever the model says
+    # tagged only when another topic's term score is at least requires_score
+    # (migrant_smuggling requires migration: smuggling *of people*)
+    requires: int | None = None
+    requires_score: float = 0.0
 
 
 @dataclass
@@ -123,6 +134,8 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
         raise ConfigError("topics file: needs at least one [topics.<key>] table")
     default_threshold = float(data.get("threshold", 0.5))
     topics: list[Topic] = []
+    models: list[str] = []
+    requires: list[tuple[int, str]] = []
     index = TermIndex()
     for ti, (key, t) in enumerate(raw.items()):
         where = f"topics file [topics.{key}]"
@@ -140,11 +153,28 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
             _add_term(index, ti, i, phrase, False, where)
         for i, phrase in enumerate(negatives):
             _add_term(index, ti, i, phrase, True, where)
+        model = None
+        if "model" in t:
+            try:
+                model = load_model(str(t["model"]))
+            except (OSError, ValueError, KeyError) as e:
+                raise ConfigError(f"{where}: cannot load model {t['model']!r}: {e}") from e
+            models.append(model.sha)
         topics.append(Topic(
             key=key, label=t["label"], description=t.get("description", ""), iptc=t.get("iptc"),
             threshold=float(t.get("threshold", default_threshold)), terms=tuple(terms), negatives=negatives,
-            negative_window=int(t.get("negative_window", 80)),
+            negative_window=int(t.get("negative_window", 80)), model=model,
+            model_min_score=float(t.get("model_min_score", 0.0)), model_override=float(t.get("model_override", 1.01)),
+            requires_score=float(t.get("requires_score", 0.0)),
         ))
-    version = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+        if "requires" in t:
+            requires.append((ti, str(t["requires"])))
+    keys = [t.key for t in topics]
+    for ti, other in requires:
+        if other not in keys or keys.index(other) == ti:
+            raise ConfigError(f"topics file [topics.{keys[ti]}]: requires unknown topic {other!r}")
+        topics[ti] = dataclasses.replace(topics[ti], requires=keys.index(other))
+    # the version covers the file and the learned models it names
+    version = hashlib.sha256(json.dumps([data, models], sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
     return Taxonomy(tuple(topics), version, float(data.get("title_weight", 2.0)), float(data.get("saturation", 2.0)),
                     index, float(data.get("lede_weight", 1.5)), int(data.get("lede_chars", 300)))

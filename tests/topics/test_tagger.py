@@ -97,3 +97,43 @@ def test_taxonomy_version_changes_with_the_file(topics_file: Path) -> None:
 def test_bad_taxonomy_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="topics.x"):
         compile_taxonomy({"topics": {"x": {"label": "X"}}})
+
+
+def test_more_non_human_meanings_are_not_migration(taxonomy: Taxonomy) -> None:
+    assert "migration" not in topics(taxonomy, "Locust swarms on the move",
+                                     "The migration of desert locusts from the Sahel threatens crops; the insects "
+                                     "travel 150 km a day.")
+    assert "migration" not in topics(taxonomy, "Voter migration hurts the ruling party",
+                                     "A large migration of voters to a new party decided the election; analysts "
+                                     "spoke of a historic migration.")
+    assert "migration" not in topics(taxonomy, "Exode rural",
+                                     "L'exode rural vers Casablanca s'accélère : la migration des campagnes vers "
+                                     "les villes inquiète les élus.")
+
+
+def test_french_feminine_and_plural_inflections(taxonomy: Taxonomy) -> None:
+    got = topics(taxonomy, "Des demandeuses d'asile secourues",
+                 "Des migrantes et des réfugiées, exilées depuis des mois, ont été secourues ; deux passeuses ont été "
+                 "arrêtées. Certaines victimes avaient été forcées à se prostituer par un réseau de proxénètes.")
+    assert {"migration", "migrant_smuggling", "human_trafficking"} <= got
+
+
+def test_passeurs_and_smuggling_of_goods_are_not_migrant_smuggling(taxonomy: Taxonomy) -> None:
+    assert "migrant_smuggling" not in topics(taxonomy, "Le Wydad remporte le derby",
+                                             "Le passeur décisif, entré en seconde période, a offert le but de la "
+                                             "victoire. Un autre passeur a brillé au milieu de terrain.")
+    assert "migrant_smuggling" not in topics(taxonomy, "Un passeur de drogue arrêté",
+                                             "Le passeur transportait vingt kilos de haschisch ; les passeurs de "
+                                             "cannabis sont payés 3 000 euros par voyage.")
+    assert "migrant_smuggling" not in topics(taxonomy, "HTML smuggling attacks rise",
+                                             "HTML smuggling hides malware in attachments; smugglers of code target "
+                                             "banks.")
+
+
+def test_goods_trafficking_and_traite_des_vaches_are_not_human_trafficking(taxonomy: Taxonomy) -> None:
+    assert "human_trafficking" not in topics(taxonomy, "La traite des vaches",
+                                             "La traite des vaches se fait à la main ; la traite du soir est la plus "
+                                             "longue, explique l'éleveuse.")
+    assert "human_trafficking" not in topics(taxonomy, "Arms trafficking in the Sahel",
+                                             "Arms trafficking and drug trafficking fund armed groups; trafficking of "
+                                             "fuel and weapons has grown, and hostages are held for ransom.")

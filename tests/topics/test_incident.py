@@ -1,0 +1,160 @@
+"""The learned "reports a terrorist incident" component and the topic options
+that came with it (model, model_min_score, model_override, requires)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsflow.config import read_toml
+from newsflow.errors import ConfigError
+from newsflow.records import Article
+from topics import incident
+from topics import taxonomy as taxonomy_mod
+from topics.incident import IncidentModel, features, load_model, looks_english, tokens
+from topics.tagger import tag_article
+from topics.taxonomy import Taxonomy, compile_taxonomy
+
+REPO = Path(__file__).resolve().parents[2]
+MUC = REPO.parent / "shared" / "data" / "topics-dev" / "muc4.jsonl"
+sys.path.insert(0, str(REPO / "bench"))
+import train_incident
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return compile_taxonomy(read_toml(REPO / "config" / "topics.toml"))
+
+
+def article(title: str, text: str, lang: str | None = "en") -> Article:
+    return Article("id", "u", "u", "s", "s", title, (), None, lang, text, datetime(2021, 4, 1, tzinfo=UTC), 200, "t")
+
+
+def tags(tx: Taxonomy, title: str, text: str, lang: str | None = "en") -> dict:
+    return {t.topic: t for t in tag_article(article(title, text, lang), tx)}
+
+
+def test_features_are_folded_words_and_bigrams() -> None:
+    toks = tokens("Bomb in Bogotá: 12 killed")
+    assert toks == ["bomb", "in", "bogota", "0", "killed"]
+    assert features(toks) == {"bomb", "in", "bogota", "0", "killed", "bomb in", "in bogota", "bogota 0", "0 killed"}
+
+
+def test_logit_is_bias_plus_scaled_weights() -> None:
+    m = IncidentModel("t", bias=-0.5, weights={"bomb": 2.0, "bomb exploded": 1.0}, threshold=0.25, languages=("en",),
+                      sha="x")
+    toks = ["bomb", "exploded"]  # features: bomb, exploded, "bomb exploded"
+    assert m.logit(toks) == pytest.approx(-0.5 + 3.0 / np.sqrt(3))
+    assert m.probability(toks) > 0.5 > m.probability(["calm", "day"])
+
+
+def test_model_applies_to_its_languages_only() -> None:
+    m = load_model("incident_en")
+    en = tokens("The bomb exploded in the centre of the city and was heard by many of the residents")
+    fr = tokens("La bombe a explosé dans le centre de la ville et les habitants ont entendu le bruit")
+    assert m.applies("en", fr) and m.applies("en-GB", fr)
+    assert not m.applies("fr", en)
+    assert m.applies(None, en) and not m.applies(None, fr)
+    assert looks_english(en) and not looks_english(fr)
+
+
+def test_stored_model_is_small_and_sane() -> None:
+    m = load_model("incident_en")
+    assert 1000 < len(m.weights) < 20000
+    assert m.languages == ("en",)
+    # incident words push up; "military" (army-versus-guerrilla clashes are no terrorist incident in MUC) down
+    assert m.weights["bomb"] > 1 and m.weights["murder"] > 1
+    assert m.weights["military"] < 0
+
+
+def test_training_is_deterministic() -> None:
+    rng = np.random.default_rng(0)
+    vocab = ["bomb", "killed", "attack", "talks", "economy", "minister", "police", "said", "army", "clash"]
+    docs, y = [], []
+    for i in range(80):
+        positive = i % 2 == 0
+        words = [str(w) for w in rng.choice(vocab[:3] if positive else vocab[3:], size=12)] + ["said", "the"]
+        docs.append(features(words))
+        y.append(float(positive))
+    a = train_incident.train(docs, np.array(y))
+    b = train_incident.train(docs, np.array(y))
+    assert a == b
+    _, weights = a
+    assert weights["bomb"] > 0 > weights["economy"]
+
+
+@pytest.mark.skipif(not MUC.exists(), reason="MUC data not available")
+def test_stored_model_is_what_the_training_script_produces() -> None:
+    built = train_incident.build(MUC)
+    stored = json.loads((incident.MODELS / "incident_en.json").read_text(encoding="utf-8"))
+    assert built == stored
+
+
+def test_english_incident_report_is_tagged_with_evidence(taxonomy: Taxonomy) -> None:
+    title = "Gunmen attack bus, bomb explodes at mayor's home"
+    text = ("Unidentified gunmen last night machinegunned a bus near the town of La Paz, killing two peasants and "
+            "wounding four, police reported today. The attack was carried out by a guerrilla commando, the army said. "
+            "A bomb also exploded at the home of the mayor, who was unhurt.")
+    got = tags(taxonomy, title, text)
+    assert "terrorism" in got
+    t = got["terrorism"]
+    assert 0.5 <= t.score <= 1 and t.evidence
+    for ev in t.evidence:
+        source = title if ev.field == "title" else text
+        assert source[ev.start:ev.end] == ev.phrase
+
+
+def test_english_non_incident_violence_is_not_terrorism(taxonomy: Taxonomy) -> None:
+    assert "terrorism" not in tags(taxonomy, "Five killed in road crash on the Agadir motorway",
+                                   "Five people were killed and ten injured when a bus collided with a lorry on the "
+                                   "motorway near Agadir on Monday night. An investigation has been opened.")
+    assert "terrorism" not in tags(taxonomy, "Late penalty wins the derby",
+                                   "The striker shot into the top corner in the 90th minute and the home side won "
+                                   "the derby 2-1 before 40,000 fans.")
+
+
+def test_strong_terms_override_the_model(taxonomy: Taxonomy) -> None:
+    # a counter-terrorism story is no incident report, but is plainly about terrorism
+    got = tags(taxonomy, "Morocco dismantles terrorist cell linked to the Islamic State",
+               "Morocco's counter-terrorism bureau BCIJ dismantled a terrorist cell of jihadists in Tangier. "
+               "The suspects had pledged allegiance to Islamic State and planned terrorist attacks, the bureau said.")
+    assert "terrorism" in got
+
+
+def test_french_terrorism_uses_the_terms(taxonomy: Taxonomy) -> None:
+    got = tags(taxonomy, "Attentat à Mogadiscio",
+               "Une voiture piégée a explosé près d'un hôtel, tuant dix personnes. Les shebab ont revendiqué "
+               "l'attentat.", "fr")
+    assert "terrorism" in got
+    # and the English model is not consulted for French text
+    assert not taxonomy.get("terrorism").model.applies("fr", tokens("attentat"))
+
+
+def test_model_is_part_of_the_taxonomy_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = read_toml(REPO / "config" / "topics.toml")
+    v1 = compile_taxonomy(data).version
+    real = taxonomy_mod.load_model
+    monkeypatch.setattr(taxonomy_mod, "load_model", lambda name: dataclasses.replace(real(name), sha="different"))
+    assert compile_taxonomy(data).version != v1
+
+
+def test_unknown_model_or_required_topic_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="cannot load model"):
+        compile_taxonomy({"topics": {"x": {"label": "X", "terms": [{"phrases": ["a"]}], "model": "nope"}}})
+    with pytest.raises(ConfigError, match="requires unknown topic"):
+        compile_taxonomy({"topics": {"x": {"label": "X", "terms": [{"phrases": ["a"]}], "requires": "y"}}})
+
+
+def test_smuggling_requires_migration_evidence(taxonomy: Taxonomy) -> None:
+    assert "migrant_smuggling" not in tags(
+        taxonomy, "Smuggling network dismantled", "Police dismantled a smuggling network and arrested smugglers who "
+        "hid goods in lorries; each client paid 500 euros per person.")
+    assert "migrant_smuggling" in tags(
+        taxonomy, "Smuggling network dismantled", "Police dismantled a smuggling network and arrested smugglers who "
+        "took migrants across the border; each paid 500 euros per person.")
