@@ -61,6 +61,19 @@ PARALLEL_EXTRACT_MIN_PAGES = 200
 MAX_EXTRACT_PROCESSES = 8
 
 
+def extract_processes() -> int:
+    """Worker processes for extraction: one per core (at most
+    ``MAX_EXTRACT_PROCESSES``), or ``NEWSFLOW_EXTRACT_PROCESSES`` (1 keeps
+    extraction in the flow's process)."""
+    env = os.environ.get("NEWSFLOW_EXTRACT_PROCESSES", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError as exc:
+            raise NewsflowError(f"NEWSFLOW_EXTRACT_PROCESSES must be a whole number, got {env!r}") from exc
+    return min(os.cpu_count() or 1, MAX_EXTRACT_PROCESSES)
+
+
 @dataclass
 class RunSummary:
     run_id: str
@@ -169,7 +182,7 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
             learned = sum(len(r.rules) for r in run.rules.values())
             if learned:
                 log.info("site boilerplate: %d rules learned for %d sources", learned, len(run.rules))
-            workers = min(os.cpu_count() or 1, MAX_EXTRACT_PROCESSES)
+            workers = extract_processes()
             if workers > 1 and len(new_entries) >= PARALLEL_EXTRACT_MIN_PAGES:
                 run.pool = tasks.extraction_pool(workers)
             progress.start("fetch", len(new_entries))

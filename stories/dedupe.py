@@ -142,6 +142,7 @@ def dedupe(articles: list[Article], known: Known, sketches: Sequence[Sketch] | N
     # article id -> (story id, batch article whose story to take) decided by layers 2-3
     forced: dict[str, tuple[str | None, str | None]] = {}
     batch_ids: set[str] = set()
+    updated: set[str] = set()  # stored articles given a new text by this batch
     for a in sorted(articles, key=_order_key):
         existing = by_canonical.get(a.canonical_url)
         if existing is not None:
@@ -149,7 +150,15 @@ def dedupe(articles: list[Article], known: Known, sketches: Sequence[Sketch] | N
                 drops.append(Drop("dedupe", a.source, a.url, "known_canonical_url",
                                   f"same page as article {existing.article_id} ({a.canonical_url})"))
                 aliases.append((a.url, existing.article_id))
+            elif existing.article_id in batch_ids or existing.article_id in updated:
+                # Another page of this batch already claimed this canonical URL
+                # with a different text (a site whose pages all declare one
+                # canonical URL, or two edits fetched at once): the first wins.
+                drops.append(Drop("dedupe", a.source, a.url, "canonical_conflict",
+                                  f"another page of this run has canonical URL {a.canonical_url} with a different"
+                                  f" text (kept: article {existing.article_id})"))
             else:
+                updated.add(existing.article_id)
                 upd = replace(a, article_id=existing.article_id, story_id=existing.story_id,
                               duplicate_of=existing.duplicate_of)
                 updates.append(upd)

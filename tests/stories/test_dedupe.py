@@ -73,3 +73,18 @@ def test_changed_text_at_a_known_canonical_url_is_an_update() -> None:
     (update,) = result.updates
     assert (update.article_id, update.story_id, update.duplicate_of) == ("a", "story-a", None)
     assert update.text.endswith("hospital.")
+
+
+def test_pages_of_one_batch_claiming_one_canonical_url_keep_the_first() -> None:
+    # a site whose template declares the same canonical URL on every page
+    canon = "https://sw.example/home"
+    stored = Stored("a", content_hash(BODY), "story-a", None)
+    pages = fingerprint([art("p1", canon, BODY + " Two were taken to hospital.", 0),
+                         art("p2", canon, "Rabat hosted a football final between two clubs on Sunday.", 1)])
+    result = dedupe(pages, Known(canonical_urls={canon: stored}))
+    assert [u.article_id for u in result.updates] == ["a"]  # one update of the stored article, not two
+    assert [(d.reason, d.url) for d in result.drops] == [("canonical_conflict", canon)]
+    # the same within a batch with nothing stored: the first page is the article
+    result = dedupe(pages, Known())
+    assert [a.article_id for a in result.articles] == ["p1"] and result.updates == []
+    assert [d.reason for d in result.drops] == ["canonical_conflict"]
