@@ -435,7 +435,20 @@ def plain_run(sources: str, db: str) -> int:
     from topics.taxonomy import compile_taxonomy
     from warehouse import Warehouse
 
-    plain = {name: getattr(obj, "fn", obj) for name, obj in vars(tasks).items() if not name.startswith("_")}
+    from prefect.utilities.annotations import quote
+
+    def unquoted(fn: Any) -> Any:
+        if not asyncio.iscoroutinefunction(fn):
+            return lambda *a, **k: fn(*[x.unquote() if isinstance(x, quote) else x for x in a],
+                                      **{n: v.unquote() if isinstance(v, quote) else v for n, v in k.items()})
+
+        async def call(*a: Any, **k: Any) -> Any:
+            return await fn(*[x.unquote() if isinstance(x, quote) else x for x in a],
+                            **{n: v.unquote() if isinstance(v, quote) else v for n, v in k.items()})
+        return call
+
+    plain = {name: unquoted(obj.fn) if hasattr(obj, "fn") else obj
+             for name, obj in vars(tasks).items() if not name.startswith("_")}
     ingest.tasks = SimpleNamespace(**plain)  # type: ignore[assignment]
     config = load_sources(sources)
     taxonomy = compile_taxonomy(read_toml(ingest.DEFAULT_TOPICS))

@@ -36,8 +36,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, tags
+from prefect import flow, get_run_logger
 from prefect.states import Completed
+from prefect.utilities.annotations import quote
 from prefect.runtime import flow_run
 
 from crawler.client import make_client
@@ -122,13 +123,6 @@ class RunSummary:
         }
 
 
-async def _tagged(source_id: str, task: Any, *args: Any) -> Any:
-    """Run a per-source task with the source's id as a Prefect tag (each
-    gathered coroutine has its own context, so tags do not leak)."""
-    with tags(source_id):
-        return await task(*args)
-
-
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
@@ -149,6 +143,7 @@ class _Run:
     drops: list[Drop] = field(default_factory=list)  # not loaded yet
     retry_sources: set[str] = field(default_factory=set)  # keep old feed validators (see _feed_state)
     extracted: int = 0  # pages through extraction so far (chunk labels)
+    packed: dict[str, bytes] = field(default_factory=dict)  # page URL -> compressed HTML, from the workers
 
 
 async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Warehouse,
@@ -187,18 +182,30 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                 run.pool = tasks.extraction_pool(workers)
             progress.start("fetch", len(new_entries))
             progress.start("extract", len(new_entries))
-            pending: asyncio.Future[list[Page]] = asyncio.ensure_future(_fetch(run, windows[0]))
+            # A pipeline over windows: window i+1 is fetched and window i
+            # extracted (worker processes) while window i-1 is deduped,
+            # tagged and loaded (threads); loads keep their order, so each
+            # window's dedupe sees the windows before it in the warehouse.
+            fetching: asyncio.Future[list[Page]] = asyncio.ensure_future(_fetch(run, windows[0]))
+            storing: asyncio.Future[None] | None = None
             try:
                 for i in range(len(windows)):
-                    pages = await pending
+                    pages = await fetching
                     if i + 1 < len(windows):
-                        pending = asyncio.ensure_future(_fetch(run, windows[i + 1]))
-                    await _process(run, pages, last=i + 1 == len(windows))
+                        fetching = asyncio.ensure_future(_fetch(run, windows[i + 1]))
+                    articles = await _extract(run, pages)
+                    if storing is not None:
+                        await storing
+                    storing = asyncio.ensure_future(_store(run, articles, pages, last=i + 1 == len(windows)))
                     if len(windows) > 1:
-                        log.info("window %d/%d done: %d loaded so far", i + 1, len(windows), summary.counts["loaded"])
+                        log.info("window %d/%d extracted: %d articles loaded so far", i + 1, len(windows),
+                                 summary.counts["loaded"])
+                assert storing is not None
+                await storing
             finally:
-                if not pending.done():
-                    pending.cancel()
+                for pending in (fetching, storing):
+                    if pending is not None and not pending.done():
+                        pending.cancel()
                 if run.pool is not None:
                     run.pool.shutdown()
             progress.done("fetch")
@@ -230,7 +237,7 @@ async def _discover(run: _Run, refetch: bool) -> list[FeedEntry]:
     assert run.crawler is not None
     progress.start("discover", len(config.sources))
     validators = warehouse.feed_validators([s.id for s in config.sources])
-    found = await asyncio.gather(*(_tagged(s.id, tasks.discover, run.crawler, s, validators)
+    found = await asyncio.gather(*(tasks.discover(quote(run.crawler), s, quote(validators))
                                    for s in config.sources), return_exceptions=True)
     progress.done("discover")
     entries_by_source: dict[str, list[FeedEntry]] = {}
@@ -259,7 +266,7 @@ async def _discover(run: _Run, refetch: bool) -> list[FeedEntry]:
 
     # skip what we already hold
     flat = [e for es in entries_by_source.values() for e in es]
-    new_entries, updated = tasks.skip_known(warehouse, flat, refetch)
+    new_entries, updated = tasks.skip_known(warehouse, quote(flat), refetch)
     new_per_source = Counter(e.source for e in new_entries)
     for sid, es in entries_by_source.items():
         summary.count(sid, "known", len(es) - new_per_source[sid])
@@ -282,7 +289,8 @@ async def _fetch(run: _Run, entries: list[FeedEntry]) -> list[Page]:
         by_source[e.source].append(e)
     by_id = {s.id: s for s in run.config.sources}
     ids = sorted(by_source)
-    fetched = await asyncio.gather(*(_tagged(sid, tasks.fetch, run.crawler, by_id[sid], by_source[sid]) for sid in ids),
+    fetched = await asyncio.gather(*(tasks.fetch(quote(run.crawler), by_id[sid], quote(by_source[sid]))
+                                     for sid in ids),
                                    return_exceptions=True)
     pages: list[Page] = []
     for sid, result in zip(ids, fetched, strict=True):
@@ -304,30 +312,37 @@ async def _fetch(run: _Run, entries: list[FeedEntry]) -> list[Page]:
     return pages
 
 
-async def _process(run: _Run, pages: list[Page], last: bool) -> None:
-    """Extract, dedupe, tag and load one window (the last one also stores
-    the feeds' validators)."""
-    summary, log = run.summary, run.log
+async def _extract(run: _Run, pages: list[Page]) -> list[Article]:
+    """One window's pages, in chunks (side by side in worker processes
+    when the run has a pool)."""
+    summary = run.summary
     languages = {s.id: s.language for s in run.config.sources}
     pages.sort(key=lambda p: (p.source, p.url))
     with summary.timed("extract"):
         results = await asyncio.gather(*(
-            tasks.extract(chunk, languages, label=f"{run.extracted + i * EXTRACT_CHUNK}-"
-                                                  f"{run.extracted + i * EXTRACT_CHUNK + len(chunk)}",
-                          site_rules=run.rules, pool=run.pool)
+            tasks.extract(quote(chunk), languages, label=f"{run.extracted + i * EXTRACT_CHUNK}-"
+                                                         f"{run.extracted + i * EXTRACT_CHUNK + len(chunk)}",
+                          site_rules=quote(run.rules), pool=run.pool)
             for i, chunk in enumerate(_chunks(pages, EXTRACT_CHUNK))))
     run.extracted += len(pages)
     articles: list[Article] = []
-    for got, drops in results:
+    for got, drops, packed in results:
         articles.extend(got)
         run.drops.extend(drops)
+        run.packed.update(packed)
         for d in drops:
             summary.count(d.source, "extract_failures")
     for a in articles:
         summary.count(a.source, "extracted")
+    return articles
 
+
+async def _store(run: _Run, articles: list[Article], pages: list[Page], last: bool) -> None:
+    """Dedupe, tag and load one window's articles (the last window also
+    stores the feeds' validators), then index them for search."""
+    summary, log = run.summary, run.log
     with summary.timed("dedupe"):
-        deduped = await tasks.dedupe_batch(run.warehouse, articles)
+        deduped = await tasks.dedupe_batch(run.warehouse, quote(articles))
     run.drops.extend(deduped.drops)
     for d in deduped.drops:
         summary.count(d.source, "duplicates")
@@ -337,7 +352,7 @@ async def _process(run: _Run, pages: list[Page], last: bool) -> None:
     for a in deduped.updates:
         summary.count(a.source, "updated")
     with summary.timed("tag"):
-        tags: list[TopicTag] = await tasks.tag([*deduped.articles, *deduped.updates], run.taxonomy)
+        tags: list[TopicTag] = await tasks.tag(quote([*deduped.articles, *deduped.updates]), run.taxonomy)
     summary.topics.update(t.topic for t in tags)
 
     assert run.crawler is not None
@@ -346,9 +361,11 @@ async def _process(run: _Run, pages: list[Page], last: bool) -> None:
     for d in drops:
         summary.drop(d)
     with summary.timed("load"):
-        result = await tasks.load(run.warehouse, summary.run_id, deduped, tags, fetches, drops, run.taxonomy.version,
-                                  _feed_state(run.discoveries, run.retry_sources) if last else [],
-                                  {p.final_url: p for p in pages})
+        packed = {p.final_url: run.packed.pop(p.final_url) for p in pages if p.final_url in run.packed}
+        result = await tasks.load(run.warehouse, summary.run_id, quote(deduped), quote(tags), quote(fetches),
+                                  quote(drops), run.taxonomy.version,
+                                  quote(_feed_state(run.discoveries, run.retry_sources) if last else []),
+                                  quote({p.final_url: p for p in pages}), quote(packed))
     topics_of: dict[str, list[str]] = defaultdict(list)
     for t in tags:
         topics_of[t.article_id].append(t.topic)
@@ -364,7 +381,7 @@ async def _process(run: _Run, pages: list[Page], last: bool) -> None:
     if deduped.articles or deduped.updates:
         with summary.timed("search"):
             try:
-                await tasks.index_search(run.warehouse, [*deduped.articles, *deduped.updates])
+                await tasks.index_search(run.warehouse, quote([*deduped.articles, *deduped.updates]))
             except WarehouseError as exc:  # the data is loaded; the index is derived and can be rebuilt
                 log.error("search index not updated (%s); run `newsflow search --rebuild`", exc)
                 summary.failures["search:index_not_updated"] += 1

@@ -26,7 +26,8 @@ from parsers.urls import canonicalize
 from stories.dedupe import DedupeResult, dedupe, fingerprint, sketch
 from topics.tagger import tag_articles
 from topics.taxonomy import Taxonomy
-from warehouse import Warehouse, pages
+from warehouse import Warehouse
+from warehouse import pages as pages_store
 from warehouse.search import SearchIndex, rows_from_articles
 from warehouse.store import LoadResult
 
@@ -71,22 +72,29 @@ def learn_rules(warehouse: Warehouse, sources: list[str], run_id: str | None) ->
     out: dict[str, SiteRules] = {}
     now = datetime.now(UTC)
     for src in sorted(sources):
-        rows = pages.recent_texts(warehouse, src, SAMPLE_SIZE)
+        rows = pages_store.recent_texts(warehouse, src, SAMPLE_SIZE)
         rules = learn_site_rules(src, [(aid, learning_paragraphs(text, removed)) for aid, text, removed in rows])
-        pages.save_site_rules(warehouse, src, rules, run_id, now)
+        pages_store.save_site_rules(warehouse, src, rules, run_id, now)
         out[src] = rules
     return out
 
 
-def extract_chunk(pages: list[Page], languages: dict[str, str],
-                  site_rules: dict[str, SiteRules] | None = None) -> tuple[list[Article], list[Drop]]:
-    """Extract a chunk of pages (module-level, so a worker process can run it)."""
+def extract_chunk(pages: list[Page], languages: dict[str, str], site_rules: dict[str, SiteRules] | None = None
+                  ) -> tuple[list[Article], list[Drop], dict[str, bytes]]:
+    """Extract a chunk of pages (module-level, so a worker process can run
+    it).  Also compresses the HTML of each page that became an article, as
+    ``raw_pages`` stores it: that CPU work then runs in the workers too."""
     articles: list[Article] = []
     drops: list[Drop] = []
+    packed: dict[str, bytes] = {}
     for page in pages:
         out = extract_page(page, languages.get(page.source), (site_rules or {}).get(page.source))
-        (articles if isinstance(out, Article) else drops).append(out)  # type: ignore[arg-type]
-    return articles, drops
+        if isinstance(out, Article):
+            articles.append(out)
+            packed[page.final_url] = pages_store.pack(page.body)
+        else:
+            drops.append(out)
+    return articles, drops, packed
 
 
 def extraction_pool(workers: int) -> ProcessPoolExecutor:
@@ -102,7 +110,7 @@ def extraction_pool(workers: int) -> ProcessPoolExecutor:
 @task(name="extract", cache_policy=NONE, task_run_name="extract · {label}")
 async def extract(pages: list[Page], languages: dict[str, str], label: str,
                   site_rules: dict[str, SiteRules] | None = None,
-                  pool: ProcessPoolExecutor | None = None) -> tuple[list[Article], list[Drop]]:
+                  pool: ProcessPoolExecutor | None = None) -> tuple[list[Article], list[Drop], dict[str, bytes]]:
     """One chunk, in a worker process when ``pool`` is given (chunks then run
     side by side, one per core), else in this process."""
     if pool is None:
@@ -136,9 +144,10 @@ async def tag(articles: list[Article], taxonomy: Taxonomy) -> list[TopicTag]:
 @task(name="load", cache_policy=NONE)
 async def load(warehouse: Warehouse, run_id: str, deduped: DedupeResult, tags: list[TopicTag],
                fetches: list[FetchRecord], drops: list[Drop], taxonomy_version: str,
-               feed_state: list[tuple[str, str, str | None, str | None, int]], fetched: dict[str, Page]) -> LoadResult:
+               feed_state: list[tuple[str, str, str | None, str | None, int]], fetched: dict[str, Page],
+               packed: dict[str, bytes] | None = None) -> LoadResult:
     def run() -> LoadResult:
-        raw = pages.raw_rows([*deduped.articles, *deduped.updates], fetched)
+        raw = pages_store.raw_rows([*deduped.articles, *deduped.updates], fetched, packed)
         return warehouse.load(run_id, deduped.articles, tags, fetches, drops, deduped.aliases, taxonomy_version,
                               updates=deduped.updates, feed_state=feed_state, story_rows=deduped.story_rows,
                               raw_pages=raw)

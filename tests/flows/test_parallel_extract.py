@@ -35,6 +35,8 @@ def test_pool_and_in_process_extraction_agree() -> None:
         chunks = asyncio.run(both())
     finally:
         pool.shutdown()
-    parallel = [a for got, _ in chunks for a in got]
+    parallel = [a for got, _, _ in chunks for a in got]
+    packed = {url: html for _, _, chunk in chunks for url, html in chunk.items()}
+    assert packed == serial[2] and len(packed) == 31  # every article's page, compressed in the workers
     assert [a.text for a in parallel] == [a.text for a in serial[0]]
     assert len(parallel) == len(pages) == 31
