@@ -157,6 +157,10 @@ def make_template(name: str, page: str) -> Template | None:
         rel, prop = (el.get("rel") or "").lower(), (el.get("property") or el.get("name") or "").lower()
         if el.tag == "base" or rel in ("canonical", "amphtml", "shortlink") or prop in ("og:url", "twitter:url"):
             el.getparent().remove(el)
+        elif prop in ("og:title", "twitter:title"):  # describe this page, as a real site does
+            el.set("content", "NFTITLE")
+        elif prop in ("description", "og:description", "twitter:description"):
+            el.set("content", "NFDESC")
     for script in doc.iter("script"):  # stale structured data would describe another article
         if (script.get("type") or "").lower() == "application/ld+json":
             script.text = "{}"
@@ -224,7 +228,10 @@ class Corpus:
     def html(self, i: int) -> bytes:
         _, _, _, title, t, body = self.pages[i]
         tpl, esc = self.templates[t], html.escape(title)
-        return (tpl.prefix.replace("NFTITLE", esc) + body + tpl.suffix.replace("NFTITLE", esc)).encode("utf-8")
+        # the description is the first sentences of the article (already escaped)
+        first = next((p for p in re.findall(r"<p>(.*?)</p>", body) if p not in BOILERPLATE), "")[:200]
+        return "".join(part.replace("NFTITLE", esc).replace("NFDESC", first)
+                       for part in (tpl.prefix, body, tpl.suffix)).encode("utf-8")
 
 
 def build_corpus(n: int, seed: int = 11) -> Corpus:

@@ -4,7 +4,7 @@ Discovery runs concurrently per source (one task each).  The new pages
 then go through fetch -> extract -> dedupe -> tag -> load in windows of
 ``[fetch] window_pages``, oldest feed items first: each window is fetched per source
 concurrently while the previous one is processed, extracted in chunks (in
-worker processes for large runs) and loaded in one transaction, so a run's
+worker processes for large runs) and loaded in one transaction each, so a run's
 memory does not grow with its size, and copies within a run are resolved
 against the earlier windows through the warehouse.  Each stage's time is
 kept in ``runs.stage_seconds``.

@@ -233,7 +233,8 @@ class Warehouse:
             for rid in crashed:
                 con.execute(
                     "UPDATE runs SET status = 'failed', finished_at = ?, message = 'crashed: the process ended"
-                    " without finishing the run (killed, or the machine stopped); nothing of it was loaded'"
+                    " without finishing the run (killed, or the machine stopped); windows loaded before that are kept,"
+                    " the rest is fetched by later runs'"
                     " WHERE run_id = ?", [now, rid])
             con.execute(
                 "INSERT INTO runs (run_id, flow_run_id, started_at, status, sources, host, pid)"
@@ -262,7 +263,7 @@ class Warehouse:
              taxonomy_version: str, updates: Sequence[Article] = (),
              feed_state: Sequence[tuple[str, str, str | None, str | None, int]] = (),
              story_rows: StoryRows | None = None, raw_pages: pa.Table | None = None) -> LoadResult:
-        """Write one run's results in a single transaction, in bulk.
+        """Write one window of a run's results in a single transaction, in bulk.
 
         ``updates`` are new texts of stored articles: the stored text moves to
         ``article_versions`` and the article's topics are replaced.

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from stories.cluster import WINDOW, Member
+from stories.cluster import MAX_MEMBERS, WINDOW, Member
 from stories.features import Features, retrieval_keys
 from stories.minhash import from_bytes
 from stories.model import Sketch, StoredSketch, StoryKnown, StoryRows
@@ -77,8 +77,14 @@ def lookup(con: duckdb.DuckDBPyConnection, sketches: Sequence[Sketch], window: t
             "  WHERE k.seen_at BETWEEN q.lo - ?::INTERVAL AND q.hi + ?::INTERVAL"
             f"  LIMIT {MAX_CANDIDATE_STORIES})"
             " SELECT m.article_id, m.story_id, m.seen_at, m.word_keys, m.word_weights, m.entity_keys, m.entity_weights"
-            " FROM story_members m JOIN cand USING (story_id) WHERE m.seen_at BETWEEN ? AND ?",
-            [window, window, lo, hi]).fetchall()
+            " FROM story_members m JOIN cand USING (story_id) WHERE m.seen_at BETWEEN ? AND ?"
+            # Scoring uses a story's MAX_MEMBERS members closest in time to the
+            # article; keep, per story, the 2 x MAX_MEMBERS closest to the
+            # batch's time span, so a big story costs no more than a small one.
+            " QUALIFY row_number() OVER (PARTITION BY m.story_id ORDER BY"
+            "  greatest(epoch(?::TIMESTAMPTZ) - epoch(m.seen_at), epoch(m.seen_at) - epoch(?::TIMESTAMPTZ), 0),"
+            f"  m.article_id) <= {2 * MAX_MEMBERS}",
+            [window, window, lo, hi, lo + window, hi - window]).fetchall()
         df_rows = con.execute(
             "SELECT d.key, d.df FROM (SELECT DISTINCT key FROM q_feats) q JOIN story_term_df d USING (key)").fetchall()
         n_row = con.execute("SELECT count(*) FROM story_members").fetchone()

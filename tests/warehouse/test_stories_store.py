@@ -116,3 +116,22 @@ def test_write_inserts_in_bulk_inside_a_callers_transaction(tmp_path: Path) -> N
         stories_store.write(con, rows)
         con.execute("COMMIT")
         assert con.execute("SELECT count(*) FROM story_members").fetchone() == (20,)
+
+
+def test_lookup_keeps_the_members_of_a_big_story_closest_to_the_batch(tmp_path: Path) -> None:
+    from stories.cluster import MAX_MEMBERS
+    from stories.features import feature_key
+
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    key = feature_key("w:mauritania")
+    n = 3 * MAX_MEMBERS
+    with wh.connect() as con:  # one story of 120 members, one an hour, the newest 1 h before the batch
+        con.execute("INSERT INTO story_members SELECT 'm' || i, 'big', NULL, ?::TIMESTAMPTZ - to_hours(i + 1),"
+                    " NULL, [?], [1.0], [], [] FROM range(?) t(i)", [T0, key, n])
+        con.execute("INSERT INTO story_keys SELECT ?, 'big', 'm' || i, ?::TIMESTAMPTZ - to_hours(i + 1)"
+                    " FROM range(?) t(i)", [key, T0, n])
+    sk = sketch(fingerprint([art("new", OTHER + " Mauritania.", 0)]))
+    known = stories_store.StoryStore(wh).lookup(sk)
+    got = sorted(int(m.article_id[1:]) for m in known.members if m.story_id == "big")
+    assert got == list(range(2 * MAX_MEMBERS))  # the 80 nearest in time, not all 120
