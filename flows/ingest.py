@@ -2,11 +2,12 @@
 
 Discovery runs concurrently per source (one task each).  The new pages
 then go through fetch -> extract -> dedupe -> tag -> load in windows of
-``[fetch] window_pages``, oldest feed items first: each window is fetched per source
-concurrently while the previous one is processed, extracted in chunks (in
-worker processes for large runs) and loaded in one transaction each, so a run's
-memory does not grow with its size, and copies within a run are resolved
-against the earlier windows through the warehouse.  Each stage's time is
+``[fetch] window_pages``, oldest feed items first, as a pipeline: window i+1
+is fetched (per source, concurrently) and window i-1 deduped, tagged and
+loaded (one transaction) while window i is extracted (in chunks, in worker
+processes for large runs).  A run holds at most three windows of pages, and
+copies within a run are resolved against the earlier windows through the
+warehouse.  Each stage's time is
 kept in ``runs.stage_seconds``.
 
 Run status (``runs.status`` and the flow's final state):
@@ -153,9 +154,9 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
 
     After discovery, new pages go through fetch -> extract -> dedupe -> tag
     -> load in windows of ``[fetch] window_pages`` (oldest feed items first), each
-    window loaded in its own transaction, so memory stays flat however many
-    pages a run has; the next window is fetched while the current one is
-    processed.  The read copy is published once, at the end."""
+    window loaded in its own transaction, so a run holds at most three
+    windows of pages however many it has; the next window is fetched while
+    the current one is extracted and the previous one stored.  The read copy is published once, at the end."""
     log = logger or logging.getLogger("newsflow.ingest")
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
