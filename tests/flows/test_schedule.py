@@ -82,9 +82,16 @@ async def _serve_until_a_run_completes(sources: Path, db: Path) -> None:
             assert "Counts per source and stage" in str(by_key["ingest-summary"].data)
             assert "human_trafficking" in str(by_key["ingest-new-articles"].data)
 
-            logs = await client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[done.id])))
-            messages = " ".join(log.message for log in logs)
-            for stage in ("discover:", "fetch:", "extract:", "dedupe:", "tag:", "load:"):
+            # the runner ships the run's logs to the API in batches, so they
+            # may land shortly after the run is Completed
+            stages = ("discover:", "fetch:", "extract:", "dedupe:", "tag:", "load:")
+            messages, log_deadline = "", time.monotonic() + 30
+            while not all(s in messages for s in stages) and time.monotonic() < log_deadline:
+                logs = await client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[done.id])))
+                messages = " ".join(log.message for log in logs)
+                if not all(s in messages for s in stages):
+                    await asyncio.sleep(0.5)
+            for stage in stages:
                 assert stage in messages
 
             events = []
