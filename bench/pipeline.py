@@ -18,10 +18,8 @@ What it does
        newsletter and "Read more" boilerplate to their bodies.  Pages are
        published at a constant rate, 400 a day (50 per outlet), ending now:
        a bigger run covers a longer period, as a backfill does.  (Story
-       clustering holds the stories of the last 4 days, so its memory
-       follows the news rate: at a fixed 3-day span, i.e. 10 times the
-       density at 10,000 pages, the flow process's peak RSS at 10,000 was
-       2.3x that at 1,000.)
+       clustering looks back 4 days, so its work follows the news rate; all
+       10,000 pages in 3 days gave nearly the same peak RSS ratio, 2.3x.)
     2. **Site.**  8 outlets, each its own host on loopback (127.0.0.2,
        127.0.0.3, ...) served by one separate server process: robots.txt, an
        RSS feed (``/feed.xml?n=N`` lists the outlet's pages among the first
