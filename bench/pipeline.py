@@ -451,14 +451,15 @@ def plain_run(sources: str, db: str) -> int:
 
     from prefect.utilities.annotations import quote
 
+    def bare(x: Any) -> Any:
+        return x.unquote() if isinstance(x, quote) else x
+
     def unquoted(fn: Any) -> Any:
         if not asyncio.iscoroutinefunction(fn):
-            return lambda *a, **k: fn(*[x.unquote() if isinstance(x, quote) else x for x in a],
-                                      **{n: v.unquote() if isinstance(v, quote) else v for n, v in k.items()})
+            return lambda *a, **k: fn(*map(bare, a), **{n: bare(v) for n, v in k.items()})
 
         async def call(*a: Any, **k: Any) -> Any:
-            return await fn(*[x.unquote() if isinstance(x, quote) else x for x in a],
-                            **{n: v.unquote() if isinstance(v, quote) else v for n, v in k.items()})
+            return await fn(*map(bare, a), **{n: bare(v) for n, v in k.items()})
         return call
 
     plain = {name: unquoted(obj.fn) if hasattr(obj, "fn") else obj
