@@ -33,14 +33,14 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
     wh.migrate()
     taxonomy = compile_taxonomy(read_toml(taxonomy_file or DEFAULT_TOPICS))
     run_id = "reprocess-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    stored = pages.read_pages(wh, None, None if everything else EXTRACTOR, sources)
-    wh.start_run(run_id, flow_run_id, sorted({p.source for p, _ in stored}))
+    stored, unreadable = pages.read_pages(wh, None, None if everything else EXTRACTOR, sources)
+    wh.start_run(run_id, flow_run_id, sorted({p.source for p, _ in stored} | {u.source for u in unreadable}))
     _, rows = wh.query("SELECT article_id, text, language, story_id, duplicate_of FROM articles WHERE article_id IN"
                        " (SELECT unnest(?))", [[aid for _, aid in stored]])
     current = {aid: (text, lang, sid, dup) for aid, text, lang, sid, dup in rows}
     rules = pages.site_rules(wh, sorted({p.source for p, _ in stored}))
     updates: list[Article] = []
-    drops: list[Drop] = []
+    drops = [Drop("reprocess", u.source, u.url, "raw_page_unreadable", u.detail) for u in unreadable]
     same: list[str] = []
     for page, aid in stored:
         text, lang, story_id, dup = current[aid]
@@ -61,13 +61,13 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
     if same:
         with wh.connect() as con:
             con.execute("UPDATE articles SET extractor = ? WHERE article_id IN (SELECT unnest(?))", [EXTRACTOR, same])
-    summary = {"run_id": run_id, "pages": len(stored), "changed": len(updates), "unchanged": len(same),
+    summary = {"run_id": run_id, "pages": len(stored) + len(unreadable), "changed": len(updates), "unchanged": len(same),
                "failed": len(drops), "extractor": EXTRACTOR,
                "changed_articles": [a.article_id for a in updates]}
     wh.finish_run(run_id, "completed", {"extracted": len(updates) + len(same)},
-                  f"reprocessed {len(stored)} pages: {len(updates)} texts changed, {len(same)} unchanged, {len(drops)} failed")
+                  f"reprocessed {len(stored) + len(unreadable)} pages: {len(updates)} texts changed, {len(same)} unchanged, {len(drops)} failed")
     wh.publish()
-    log.info("reprocess: %d pages, %d texts changed, %d unchanged, %d failed", len(stored), len(updates),
+    log.info("reprocess: %d pages, %d texts changed, %d unchanged, %d failed", len(stored) + len(unreadable), len(updates),
              len(same), len(drops))
     return summary
 

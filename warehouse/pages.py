@@ -1,20 +1,41 @@
 """Raw pages and per-source boilerplate rules in the warehouse.
 
-Raw HTML is kept zlib-compressed in ``raw_pages`` (about a quarter of its
-size), in the warehouse itself so it is written in the same transaction as
-its article; ``newsflow reprocess`` reads it back.
+A page's HTML is kept zlib-compressed (about a quarter of its size) in
+**pack files** beside the warehouse: ``<name>.pages/<run id>.pack`` next to
+``<name>.duckdb``.  A pack is append-only, one per run (so two writers never
+share one), a plain concatenation of zlib streams.  The ``raw_pages`` row of
+each page (its URL, status, charset, feed entry) says where its bytes lie:
+``(pack, pack_offset, pack_length)``.  ``newsflow reprocess`` and
+``newsflow explain`` read them back.
+
+Why not a BLOB column in the warehouse (as before migration 009)?  DuckDB's
+checkpoint peak memory grows with the BLOB table in the file, so a run's
+peak RSS grew with the warehouse; and the read copy published after every run
+carried all the HTML.
+
+Crash safety: a window's bytes are appended and fsynced *before* the load
+transaction that writes their ``raw_pages`` rows commits.  A crash or a
+rolled-back load leaves bytes no row points at (counted by
+:func:`pack_usage`), never a row pointing at missing bytes.  Bytes of a page
+replaced by a newer fetch stay in their pack, unreferenced.
 """
 
 from __future__ import annotations
 
+import os
+import uuid
 import zlib
 from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
+from newsflow.errors import WarehouseError
 from newsflow.records import Article, FeedEntry, Page, Removal
 from parsers.site_boilerplate import SiteRules
 
@@ -27,6 +48,7 @@ RAW_SCHEMA = pa.schema([
     ("content_type", pa.string()), ("charset", pa.string()), ("html_zlib", pa.binary()),
     ("feed_url", pa.string()), ("feed_title", pa.string()), ("feed_published", TS), ("feed_summary", pa.string()),
 ])
+PACK_SUFFIX = ".pack"
 
 
 # zlib level 3: 2.1x faster than level 6 for 11% more bytes (measured on the
@@ -60,8 +82,47 @@ def raw_rows(articles: Sequence[Article], pages: dict[str, Page], packed: dict[s
     return pa.Table.from_pylist(rows, schema=RAW_SCHEMA)
 
 
+def pack_dir(warehouse_path: Path) -> Path:
+    """``data/newsflow.duckdb`` (or its read copy ``data/newsflow.read.duckdb``)
+    -> ``data/newsflow.pages``."""
+    stem = warehouse_path.stem.removesuffix(".read")
+    return warehouse_path.with_name(f"{stem}.pages")
+
+
+def _pack_name(run_id: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id) or uuid.uuid4().hex
+    return safe + PACK_SUFFIX
+
+
+def spill(directory: Path, run_id: str, table: pa.Table) -> pa.Table:
+    """Append the HTML of ``table`` (``RAW_SCHEMA``) to the run's pack file,
+    flushed to disk, and return the rows for ``raw_pages``: ``html_zlib``
+    NULL, ``pack``/``pack_offset``/``pack_length`` set.  Called before the
+    load transaction (see the module's note on crash safety)."""
+    if not table.num_rows:
+        return table.drop_columns(["html_zlib"])
+    directory.mkdir(parents=True, exist_ok=True)
+    name = _pack_name(run_id)
+    blobs = table.column("html_zlib").to_pylist()
+    offsets, lengths = [], []
+    with open(directory / name, "ab") as fh:
+        pos = fh.tell()
+        for blob in blobs:
+            offsets.append(pos)
+            lengths.append(len(blob))
+            fh.write(blob)
+            pos += len(blob)
+        fh.flush()
+        os.fsync(fh.fileno())
+    n = table.num_rows
+    return (table.drop_columns(["html_zlib"])
+            .append_column("pack", pa.array([name] * n, pa.string()))
+            .append_column("pack_offset", pa.array(offsets, pa.int64()))
+            .append_column("pack_length", pa.array(lengths, pa.int32())))
+
+
 def write_raw(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
-    """Inside the caller's transaction."""
+    """Inside the caller's transaction; ``table`` comes from :func:`spill`."""
     if table.num_rows:
         con.register("new_raw_pages", table)
         # no key index (migration 007): replace by delete + insert
@@ -70,11 +131,42 @@ def write_raw(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
                     " QUALIFY row_number() OVER (PARTITION BY article_id) = 1")
 
 
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A stored page whose HTML could not be read back."""
+
+    article_id: str
+    source: str
+    url: str
+    detail: str
+
+
+class _Packs:
+    """Open pack files of one read, each opened once."""
+
+    def __init__(self, directory: Path, stack: ExitStack) -> None:
+        self.directory, self.stack = directory, stack
+        self.files: dict[str, Any] = {}
+
+    def read(self, name: str, offset: int, length: int) -> bytes:
+        fh = self.files.get(name)
+        if fh is None:
+            if os.sep in name or name.startswith("."):
+                raise WarehouseError(f"bad pack name {name!r} in raw_pages")
+            fh = self.files[name] = self.stack.enter_context(open(self.directory / name, "rb"))
+        fh.seek(offset)
+        blob = fh.read(length)
+        if len(blob) != length:
+            raise WarehouseError(f"{self.directory / name} ends at {offset + len(blob)}, before byte {offset + length}")
+        return blob
+
+
 def read_pages(wh: Warehouse, article_ids: Sequence[str] | None, extractor_not: str | None,
-               sources: Sequence[str] | None) -> list[tuple[Page, str]]:
+               sources: Sequence[str] | None) -> tuple[list[tuple[Page, str]], list[Unreadable]]:
     """Stored pages as (Page, article_id): of ``article_ids``, or of the
     articles whose extractor differs from ``extractor_not``, optionally only
-    for ``sources``."""
+    for ``sources``.  Pages whose HTML cannot be read back (a pack file
+    missing or cut short, corrupt bytes) come second, each with its reason."""
     where, params = ["TRUE"], []
     if article_ids is not None:
         where.append("a.article_id IN (SELECT unnest(?))")
@@ -87,16 +179,35 @@ def read_pages(wh: Warehouse, article_ids: Sequence[str] | None, extractor_not: 
         params.append(list(sources))
     _, rows = wh.query(
         "SELECT a.article_id, a.source, r.url, r.fetched_at, r.http_status, r.content_type, r.charset, r.html_zlib,"
-        " r.feed_url, r.feed_title, r.feed_published, r.feed_summary"
-        f" FROM articles a JOIN raw_pages r USING (article_id) WHERE {' AND '.join(where)} ORDER BY a.article_id",
+        " r.pack, r.pack_offset, r.pack_length, r.feed_url, r.feed_title, r.feed_published, r.feed_summary"
+        f" FROM articles a JOIN raw_pages r USING (article_id) WHERE {' AND '.join(where)}"
+        " ORDER BY r.pack, r.pack_offset, a.article_id",
         params)
-    out = []
-    for aid, source, url, fetched, status, ctype, charset, blob, feed_url, ftitle, fpub, fsum in rows:
-        entry = FeedEntry(url=url, source=source, feed_url=feed_url or "", title=ftitle, published_at=fpub,
-                          summary=fsum) if feed_url else None
-        out.append((Page(url=url, final_url=url, source=source, status=status or 200, content_type=ctype or "",
-                         charset=charset, body=zlib.decompress(blob), fetched_at=fetched, entry=entry), aid))
-    return out
+    out: list[tuple[Page, str]] = []
+    bad: list[Unreadable] = []
+    with ExitStack() as stack:
+        packs = _Packs(pack_dir(wh.path), stack)
+        for (aid, source, url, fetched, status, ctype, charset, blob, pack, offset, length,
+             feed_url, ftitle, fpub, fsum) in rows:
+            try:
+                body = zlib.decompress(blob if blob is not None else packs.read(pack, offset, length))
+            except (OSError, WarehouseError, zlib.error) as exc:
+                bad.append(Unreadable(aid, source, url, f"{type(exc).__name__}: {exc}"))
+                continue
+            entry = FeedEntry(url=url, source=source, feed_url=feed_url or "", title=ftitle, published_at=fpub,
+                              summary=fsum) if feed_url else None
+            out.append((Page(url=url, final_url=url, source=source, status=status or 200, content_type=ctype or "",
+                             charset=charset, body=body, fetched_at=fetched, entry=entry), aid))
+    out.sort(key=lambda item: item[1])
+    return out, bad
+
+
+def pack_usage(wh: Warehouse) -> dict[str, int]:
+    """Bytes in pack files, and how many of them rows still point at."""
+    directory = pack_dir(wh.path)
+    on_disk = sum(p.stat().st_size for p in directory.glob(f"*{PACK_SUFFIX}")) if directory.exists() else 0
+    _, rows = wh.query("SELECT coalesce(sum(pack_length), 0) FROM raw_pages WHERE pack IS NOT NULL")
+    return {"pack_bytes": on_disk, "referenced_bytes": int(rows[0][0])}
 
 
 def recent_texts(wh: Warehouse, source: str, limit: int) -> list[tuple[str, str, list[Removal]]]:

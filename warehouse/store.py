@@ -284,6 +284,9 @@ class Warehouse:
         url_rows += [{"url": u, "article_id": aid, "first_seen_at": now} for u, aid in aliases]
         url_rows += [{"url": a.url, "article_id": a.article_id, "first_seen_at": now} for a in updates]
         urls = pa.Table.from_pylist(url_rows, schema=URL_SCHEMA)
+        # the HTML goes to the run's pack file first, flushed: rows that point
+        # at it are committed below or not at all (warehouse/pages.py)
+        raw = pages.spill(pages.pack_dir(self.path), run_id, raw_pages) if raw_pages is not None else None
         with self.connect() as con:
             for name, table in (("new_articles", art), ("new_topics", top), ("new_fetches", fet),
                                 ("new_drops", drp), ("new_urls", urls), ("new_updates", upd),
@@ -320,8 +323,8 @@ class Warehouse:
                 con.execute("INSERT OR REPLACE INTO feed_state BY NAME SELECT * FROM new_feed_state")
                 if story_rows is not None:
                     stories_store.write(con, story_rows)
-                if raw_pages is not None:
-                    pages.write_raw(con, raw_pages)
+                if raw is not None:
+                    pages.write_raw(con, raw)
                 con.execute("INSERT INTO fetch_log BY NAME SELECT * FROM new_fetches")
                 con.execute("INSERT INTO drops BY NAME SELECT * FROM new_drops")
                 con.execute(

@@ -10,6 +10,7 @@ from conftest import ingest_demo
 
 from flows.reprocess import run_reprocess
 from parsers.extract import EXTRACTOR
+from warehouse import pages
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 EXAMPLE = "https://www.moroccoworldnews.com/2021/04/340207/morocco-played-strong-role-in-interpol-operation-weka"
@@ -39,3 +40,17 @@ def test_reprocess_applies_the_current_rules_to_stored_pages(tmp_path: Path) -> 
     # --all re-extracts everything and changes nothing
     again = run_reprocess(wh, everything=True)
     assert again["pages"] == 31 and again["changed"] == 0
+
+
+def test_reprocess_records_pages_whose_html_is_gone_and_goes_on(tmp_path: Path) -> None:
+    wh = ingest_demo(tmp_path)
+    packs = sorted(pages.pack_dir(wh.path).iterdir())
+    assert len(packs) == 1  # one run, one pack
+    with wh.connect() as con:  # another run's page, stored in a pack that is then lost
+        con.execute("UPDATE raw_pages SET pack = 'lost.pack' WHERE article_id ="
+                    " (SELECT article_id FROM articles WHERE canonical_url = ?)", [EXAMPLE])
+    summary = run_reprocess(wh, everything=True)
+    assert (summary["pages"], summary["changed"], summary["failed"]) == (31, 0, 1)
+    _, rows = wh.query("SELECT stage, reason, detail LIKE 'FileNotFoundError%lost.pack%' FROM drops WHERE run_id = ?",
+                       [summary["run_id"]])
+    assert rows == [("reprocess", "raw_page_unreadable", True)]

@@ -1,0 +1,96 @@
+"""Raw HTML lives in pack files beside the warehouse; raw_pages says where."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsflow.errors import WarehouseError
+from newsflow.records import Article, Page
+from warehouse import Warehouse, pages
+from warehouse.migrate import apply
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def art(aid: str) -> Article:
+    return Article(article_id=aid, url=f"http://127.0.0.1:1/{aid}", canonical_url=f"https://x.example/{aid}",
+                   source="src", site="x.example", title=f"Title {aid}", authors=(), published_at=NOW,
+                   language="en", text=f"text of {aid}", fetched_at=NOW, http_status=200, extractor="t",
+                   content_hash=f"h-{aid}", story_id=aid)
+
+
+def page(a: Article) -> Page:
+    body = f"<html><body><p>{a.article_id} é</p>{'x' * 5000}</body></html>".encode()
+    return Page(url=a.url, final_url=a.url, source=a.source, status=200, content_type="text/html",
+                charset="utf-8", body=body, fetched_at=NOW)
+
+
+def load(wh: Warehouse, run_id: str, articles: list[Article]) -> None:
+    raw = pages.raw_rows(articles, {a.url: page(a) for a in articles})
+    wh.load(run_id, articles, [], [], [], [], "v1", raw_pages=raw)
+
+
+def test_html_goes_to_a_pack_beside_the_warehouse_and_reads_back(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    load(wh, "run-1", [art("a"), art("b")])
+    load(wh, "run-2", [art("c")])
+    assert sorted(p.name for p in (tmp_path / "w.pages").iterdir()) == ["run-1.pack", "run-2.pack"]
+    _, rows = wh.query("SELECT article_id, html_zlib IS NULL, pack, pack_offset, pack_length FROM raw_pages ORDER BY 1")
+    assert [r[:3] for r in rows] == [("a", True, "run-1.pack"), ("b", True, "run-1.pack"), ("c", True, "run-2.pack")]
+    assert rows[1][3] == rows[0][4]  # b follows a in the pack
+    stored, bad = pages.read_pages(wh, None, None, None)
+    assert bad == []
+    assert [(aid, p.body) for p, aid in stored] == [(a.article_id, page(a).body) for a in (art("a"), art("b"), art("c"))]
+    # the read copy's path finds the same packs
+    assert pages.pack_dir(wh.read_path) == tmp_path / "w.pages"
+    usage = pages.pack_usage(wh)
+    assert usage["pack_bytes"] == usage["referenced_bytes"] > 0
+
+
+def test_a_rolled_back_load_leaves_unreferenced_bytes_never_a_dangling_row(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    load(wh, "run-1", [art("a")])
+    broken = replace(art("b"), url=None)  # type: ignore[arg-type]  # articles.url is NOT NULL: the load fails
+    raw = pages.raw_rows([broken], {None: page(art("b"))})  # type: ignore[dict-item]
+    with pytest.raises(WarehouseError):
+        wh.load("run-1", [broken], [], [], [], [], "v1", raw_pages=raw)
+    _, rows = wh.query("SELECT article_id FROM raw_pages")
+    assert rows == [("a",)]
+    usage = pages.pack_usage(wh)
+    assert usage["pack_bytes"] > usage["referenced_bytes"]
+    stored, bad = pages.read_pages(wh, None, None, None)
+    assert [aid for _, aid in stored] == ["a"] and bad == []
+
+
+def test_a_missing_or_cut_pack_is_reported_per_page(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    load(wh, "run-1", [art("a")])
+    load(wh, "run-2", [art("b")])
+    load(wh, "run-3", [art("c")])
+    (tmp_path / "w.pages" / "run-1.pack").unlink()
+    cut = tmp_path / "w.pages" / "run-3.pack"
+    cut.write_bytes(cut.read_bytes()[:10])
+    stored, bad = pages.read_pages(wh, None, None, None)
+    assert [aid for _, aid in stored] == ["b"]
+    assert {u.article_id: u.detail.split(":")[0] for u in bad} == {"a": "FileNotFoundError", "c": "WarehouseError"}
+
+
+def test_pages_stored_inline_before_migration_9_still_read(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    a = art("old")
+    with wh.connect() as con:  # a warehouse written before 009, with its HTML inline
+        apply(con, upto=8)
+        con.execute("INSERT INTO raw_pages (article_id, url, fetched_at, http_status, content_type, charset, html_zlib)"
+                    " VALUES (?, ?, ?, 200, 'text/html', 'utf-8', ?)", [a.article_id, a.url, NOW, zlib.compress(b"<p>old</p>")])
+    assert wh.migrate() == [9]
+    wh.load("run-0", [a], [], [], [], [], "v1")
+    stored, bad = pages.read_pages(wh, None, None, None)
+    assert [(aid, p.body) for p, aid in stored] == [("old", b"<p>old</p>")] and bad == []
