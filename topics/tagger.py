@@ -29,7 +29,11 @@ model applies to the article's language and the topic has evidence, i.e. a
 term score of at least ``model_min_score``, the topic's score is the
 model's probability (0.5 = its decision threshold) instead of the term
 score, unless the term score reaches ``model_override``; the tag is kept
-when that score >= 0.5.  The evidence is always the matched terms, so a tag
+when that score >= 0.5.  Terms in a group marked ``bypass_model`` are
+vocabulary the model never saw in training (the jihadist groups and
+counter-terrorism words of today's news are absent from the 1989-1992 MUC
+wires): when one of them is matched, the model cannot judge the article and
+the term score decides, with the topic's threshold.  The evidence is always the matched terms, so a tag
 is never given without evidence.  Other languages use the term score alone.
 """
 
@@ -114,7 +118,7 @@ def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
         if topic.requires is not None and term_scores.get(topic.requires, 0.0) < topic.requires_score:
             continue
         threshold = topic.threshold
-        if topic.model is not None and score >= topic.model_min_score:
+        if topic.model is not None and score >= topic.model_min_score and topic.model_bypass.isdisjoint(counts[ti]):
             if toks is None:
                 toks = tokens(f"{article.title or ''}\n{article.text}")
             if topic.model.applies(article.language, toks):

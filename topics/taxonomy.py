@@ -59,6 +59,10 @@ class Topic:
     model: IncidentModel | None = None
     model_min_score: float = 0.0  # term score needed before the model may tag
     model_override: float = 1.01  # term score that tags whatever the model says
+    # indices into terms of the groups marked bypass_model: vocabulary the
+    # model never saw in training (so cannot judge); when one of them is
+    # matched, the term score decides, as for other languages
+    model_bypass: frozenset[int] = frozenset()
     # tagged only when another topic's term score is at least requires_score
     # (migrant_smuggling requires migration: smuggling *of people*)
     requires: int | None = None
@@ -142,9 +146,12 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
         if "label" not in t:
             raise ConfigError(f"{where}: missing 'label'")
         terms: list[tuple[str, float]] = []
+        bypass: set[int] = set()
         for group in t.get("terms", []):
             weight = float(group.get("weight", 1.0))
             for phrase in group.get("phrases", []):
+                if group.get("bypass_model", False):
+                    bypass.add(len(terms))
                 terms.append((phrase, weight))
         if not terms:
             raise ConfigError(f"{where}: no terms")
@@ -154,6 +161,8 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
         for i, phrase in enumerate(negatives):
             _add_term(index, ti, i, phrase, True, where)
         model = None
+        if bypass and "model" not in t:
+            raise ConfigError(f"{where}: bypass_model terms but no model")
         if "model" in t:
             try:
                 model = load_model(str(t["model"]))
@@ -165,6 +174,7 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
             threshold=float(t.get("threshold", default_threshold)), terms=tuple(terms), negatives=negatives,
             negative_window=int(t.get("negative_window", 80)), model=model,
             model_min_score=float(t.get("model_min_score", 0.0)), model_override=float(t.get("model_override", 1.01)),
+            model_bypass=frozenset(bypass),
             requires_score=float(t.get("requires_score", 0.0)),
         ))
         if "requires" in t:

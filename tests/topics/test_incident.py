@@ -66,11 +66,37 @@ def test_model_applies_to_its_languages_only() -> None:
 
 def test_stored_model_is_small_and_sane() -> None:
     m = load_model("incident_en")
-    assert 1000 < len(m.weights) < 20000
+    assert 1000 < len(m.weights) < 40000
     assert m.languages == ("en",)
-    # incident words push up; "military" (army-versus-guerrilla clashes are no terrorist incident in MUC) down
+    # incident words push up; "clash" (army-versus-guerrilla clashes are no terrorist incident in MUC) down
     assert m.weights["bomb"] > 1 and m.weights["murder"] > 1
-    assert m.weights["military"] < 0
+    assert m.weights["clash"] < 0
+    # one head per incident type, in topics.incident.TYPES order
+    assert len(m.head_biases) == len(incident.TYPES) and m.types_weight > 0
+    attack, bombing, kidnapping, _ = (incident.TYPES.index(t) for t in incident.TYPES)
+    assert m.head_weights["dynamite"][bombing] > 1 and m.head_weights["kidnapped"][kidnapping] > 1
+    assert m.head_weights["military"][attack] < 0
+
+
+def test_combine_adds_the_noisy_or_logit_of_the_type_heads() -> None:
+    assert incident.combine(0.3, [], 1.0) == 0.3
+    # one head: the noisy-or is that head's probability, so its logit comes back
+    assert incident.combine(0.3, [1.2], 0.5) == pytest.approx(0.3 + 0.5 * 1.2)
+    # two heads at probability 0.5 each: u = 0.75, logit ln 3
+    assert incident.combine(0.0, [0.0, 0.0], 1.0) == pytest.approx(np.log(3))
+    # extreme logits stay finite
+    assert np.isfinite(incident.combine(0.0, [-800.0, 800.0], 1.0))
+
+
+def test_logit_with_type_heads() -> None:
+    m = IncidentModel("t", bias=-0.5, weights={"bomb": 2.0}, threshold=0.0, languages=("en",), sha="x",
+                      head_weights={"bomb": (1.0, -1.0), "exploded": (0.0, 3.0)}, head_biases=(0.2, -0.1),
+                      types_weight=0.7)
+    toks = ["bomb", "exploded"]  # 3 features
+    s = 1 / np.sqrt(3)
+    expected = incident.combine(-0.5 + 2.0 * s, [0.2 + 1.0 * s, -0.1 + 2.0 * s], 0.7)
+    assert m.logit(toks) == pytest.approx(expected)
+    assert m.logit(toks) != pytest.approx(-0.5 + 2.0 * s)
 
 
 def test_training_is_deterministic() -> None:
@@ -82,11 +108,19 @@ def test_training_is_deterministic() -> None:
         words = [str(w) for w in rng.choice(vocab[:3] if positive else vocab[3:], size=12)] + ["said", "the"]
         docs.append(features(words))
         y.append(float(positive))
-    a = train_incident.train(docs, np.array(y))
-    b = train_incident.train(docs, np.array(y))
+    y_ = np.array(y)
+    bombing = np.array([float(p and "bomb" in d) for p, d in zip(y, docs, strict=True)])
+    a = train_incident.train(docs, y_, {"bombing": bombing})
+    b = train_incident.train(docs, y_, {"bombing": bombing})
     assert a == b
-    _, weights = a
-    assert weights["bomb"] > 0 > weights["economy"]
+    assert a["weights"]["bomb"] > 0 > a["weights"]["economy"]
+    assert a["heads"]["bombing"]["weights"]["bomb"] > 0
+    # the stored form scores as the trainer does
+    m = IncidentModel("t", a["bias"], a["weights"], 0.0, ("en",), "x",
+                      {x: (v,) for x, v in a["heads"]["bombing"]["weights"].items()},
+                      (a["heads"]["bombing"]["bias"],), train_incident.TYPES_WEIGHT)
+    toks = ["bomb", "killed", "said"]
+    assert m.logit(toks) == pytest.approx(float(train_incident.logits([features(toks)], a)[0]))
 
 
 @pytest.mark.skipif(not MUC.exists(), reason="MUC data not available")
@@ -158,3 +192,23 @@ def test_smuggling_requires_migration_evidence(taxonomy: Taxonomy) -> None:
     assert "migrant_smuggling" in tags(
         taxonomy, "Smuggling network dismantled", "Police dismantled a smuggling network and arrested smugglers who "
         "took migrants across the border; each paid 500 euros per person.")
+
+
+def test_bypass_terms_let_the_terms_decide(taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a model that says "no incident" to everything
+    topic = taxonomy.get("terrorism")
+    never = dataclasses.replace(topic.model, bias=-50.0, head_biases=(-50.0,) * len(topic.model.head_biases))
+    tx = dataclasses.replace(taxonomy, topics=tuple(dataclasses.replace(t, model=never) if t.key == "terrorism"
+                                                    else t for t in taxonomy.topics))
+    recruiter = ("Spain arrests suspected jihadist recruiter",
+                 ("Police in Bilbao arrested a man suspected of recruiting young people online for the Islamic State "
+                  "group, the interior ministry said."))
+    assert "terrorism" in tags(tx, *recruiter)  # jihadist, Islamic State: the model is not asked
+    plain = ("Terrorist attack on a bus", "Terrorists attacked a bus near the capital, killing two, police said.")
+    assert "terrorism" not in tags(tx, *plain)  # the model is asked, and says no
+    assert "terrorism" in tags(taxonomy, *plain)  # the real model says yes
+
+
+def test_bypass_terms_need_a_model() -> None:
+    with pytest.raises(ConfigError, match="bypass_model"):
+        compile_taxonomy({"topics": {"x": {"label": "X", "terms": [{"phrases": ["a"], "bypass_model": True}]}}})
