@@ -17,7 +17,9 @@ occurs within ``negative_window`` characters of it (the migration *of birds*,
 a TV series called *The Terror*).  A topic is tagged when score >= its
 threshold, and, if it ``requires`` another topic, that topic's term score is
 at least ``requires_score`` (migrant smuggling is smuggling *of people*, so
-it requires some migration evidence).  Evidence is every kept match: the phrase as written in the
+it requires some migration evidence).  A topic that ``implies`` another
+tags that one too, with its own score, when the other has evidence of its
+own (a migrant smuggling story is a migration story).  Evidence is every kept match: the phrase as written in the
 article, the field (title or text) and character offsets in that field.
 
 Each field is tokenised once; one scan over its tokens finds the matches of
@@ -109,6 +111,8 @@ def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
     tags: list[TopicTag] = []
     toks: list[str] | None = None
     term_scores: dict[int, float] = {}
+    tagged: set[int] = set()
+    implying: list[tuple[int, TopicTag]] = []
     for ti, c in counts.items():
         topic = taxonomy.topics[ti]
         raw = sum(topic.terms[idx][1] * (1 + 0.5 * math.log(n)) * position[ti][idx] for idx, n in c.items())
@@ -127,6 +131,17 @@ def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
                 threshold = 0.5
         if score >= threshold:
             tags.append(TopicTag(article.article_id, topic.key, round(score, 4), tuple(evidence[ti][:MAX_EVIDENCE])))
+            tagged.add(ti)
+            if topic.implies is not None:
+                implying.append((ti, tags[-1]))
+    # a tagged topic that implies another tags it too, when that one has
+    # evidence of its own (its matched terms are the evidence)
+    for ti, tag in implying:
+        other = taxonomy.topics[ti].implies
+        if other is not None and other not in tagged and evidence.get(other):
+            tags.append(TopicTag(article.article_id, taxonomy.topics[other].key, tag.score,
+                                 tuple(evidence[other][:MAX_EVIDENCE])))
+            tagged.add(other)
     tags.sort(key=lambda t: t.topic)
     return tags
 

@@ -67,6 +67,9 @@ class Topic:
     # (migrant_smuggling requires migration: smuggling *of people*)
     requires: int | None = None
     requires_score: float = 0.0
+    # when tagged, also tag this other topic if it has any evidence of its own
+    # (migrant_smuggling implies migration: smuggling migrants is migration)
+    implies: int | None = None
 
 
 @dataclass
@@ -139,7 +142,7 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
     default_threshold = float(data.get("threshold", 0.5))
     topics: list[Topic] = []
     models: list[str] = []
-    requires: list[tuple[int, str]] = []
+    links: list[tuple[int, str, str]] = []  # (topic, "requires" or "implies", other topic's key)
     index = TermIndex()
     for ti, (key, t) in enumerate(raw.items()):
         where = f"topics file [topics.{key}]"
@@ -177,13 +180,14 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
             model_bypass=frozenset(bypass),
             requires_score=float(t.get("requires_score", 0.0)),
         ))
-        if "requires" in t:
-            requires.append((ti, str(t["requires"])))
+        for link in ("requires", "implies"):
+            if link in t:
+                links.append((ti, link, str(t[link])))
     keys = [t.key for t in topics]
-    for ti, other in requires:
+    for ti, link, other in links:
         if other not in keys or keys.index(other) == ti:
-            raise ConfigError(f"topics file [topics.{keys[ti]}]: requires unknown topic {other!r}")
-        topics[ti] = dataclasses.replace(topics[ti], requires=keys.index(other))
+            raise ConfigError(f"topics file [topics.{keys[ti]}]: {link} unknown topic {other!r}")
+        topics[ti] = dataclasses.replace(topics[ti], **{link: keys.index(other)})
     # the version covers the file and the learned models it names
     version = hashlib.sha256(json.dumps([data, models], sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
     return Taxonomy(tuple(topics), version, float(data.get("title_weight", 2.0)), float(data.get("saturation", 2.0)),
