@@ -5,10 +5,13 @@ then go through fetch -> extract -> dedupe -> tag -> load in windows of
 ``[fetch] window_pages``, oldest feed items first, as a pipeline: window i+1
 is fetched (per source, concurrently) and window i-1 deduped, tagged and
 loaded (one transaction) while window i is extracted (in chunks, in worker
-processes for large runs).  A run holds at most three windows of pages, and
-copies within a run are resolved against the earlier windows through the
-warehouse.  Each stage's time is
-kept in ``runs.stage_seconds``.
+processes for large runs).  The per-article work of dedupe (content hash,
+MinHash, feature counts) and tagging runs in the extraction chunks too, so
+the flow's process keeps only what needs the whole window and the
+warehouse.  A run holds at most three windows of pages, and copies within a
+run are resolved against the earlier windows through the warehouse.  Each
+stage's time is kept in ``runs.stage_seconds`` (dedupe and tag include their
+CPU time in the workers).
 
 Run status (``runs.status`` and the flow's final state):
 
@@ -51,6 +54,7 @@ from newsflow.config import SourcesConfig, load_sources, read_toml
 from newsflow.errors import NewsflowError, WarehouseError
 from newsflow.records import Article, Drop, FeedEntry, Page, TopicTag
 from parsers.site_boilerplate import SiteRules
+from stories.model import Sketch
 from topics.taxonomy import Taxonomy, compile_taxonomy
 from warehouse import Warehouse
 
@@ -145,6 +149,16 @@ class _Run:
     retry_sources: set[str] = field(default_factory=set)  # keep old feed validators (see _feed_state)
     extracted: int = 0  # pages through extraction so far (chunk labels)
     packed: dict[str, bytes] = field(default_factory=dict)  # page URL -> compressed HTML, from the workers
+    shipped: tasks.ShippedTaxonomy | None = None  # the taxonomy, pickled once for the workers
+
+
+@dataclass
+class _Extracted:
+    """One window's extraction, with what the workers did beside it."""
+
+    articles: list[Article]
+    sketches: list[Sketch]
+    tagged: tasks.TaggedBy
 
 
 async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Warehouse,
@@ -165,7 +179,7 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
     summary.crashed_runs = warehouse.start_run(run_id, flow_run_id, [s.id for s in config.sources])
     if summary.crashed_runs:
         log.warning("marked %d interrupted run(s) as failed (crashed): %s", len(summary.crashed_runs), ", ".join(summary.crashed_runs))
-    run = _Run(config, taxonomy, warehouse, summary, log)
+    run = _Run(config, taxonomy, warehouse, summary, log, shipped=tasks.ShippedTaxonomy.of(taxonomy))
     try:
         async with make_client(config.fetch, allow_private_hosts=config.allow_private_hosts) as client:
             run.crawler = Crawler(client, config.fetch)
@@ -194,10 +208,10 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                     pages = await fetching
                     if i + 1 < len(windows):
                         fetching = asyncio.ensure_future(_fetch(run, windows[i + 1]))
-                    articles = await _extract(run, pages)
+                    extracted = await _extract(run, pages)
                     if storing is not None:
                         await storing
-                    storing = asyncio.ensure_future(_store(run, articles, pages, last=i + 1 == len(windows)))
+                    storing = asyncio.ensure_future(_store(run, extracted, pages, last=i + 1 == len(windows)))
                     if len(windows) > 1:
                         log.info("window %d/%d extracted: %d articles loaded so far", i + 1, len(windows),
                                  summary.counts["loaded"])
@@ -313,9 +327,10 @@ async def _fetch(run: _Run, entries: list[FeedEntry]) -> list[Page]:
     return pages
 
 
-async def _extract(run: _Run, pages: list[Page]) -> list[Article]:
+async def _extract(run: _Run, pages: list[Page]) -> _Extracted:
     """One window's pages, in chunks (side by side in worker processes
-    when the run has a pool)."""
+    when the run has a pool); the chunks also fingerprint, sketch and tag
+    their articles (see ``tasks.Chunk``)."""
     summary = run.summary
     languages = {s.id: s.language for s in run.config.sources}
     pages.sort(key=lambda p: (p.source, p.url))
@@ -323,27 +338,33 @@ async def _extract(run: _Run, pages: list[Page]) -> list[Article]:
         results = await asyncio.gather(*(
             tasks.extract(quote(chunk), languages, label=f"{run.extracted + i * EXTRACT_CHUNK}-"
                                                          f"{run.extracted + i * EXTRACT_CHUNK + len(chunk)}",
-                          site_rules=quote(run.rules), pool=run.pool)
+                          site_rules=quote(run.rules), pool=run.pool, taxonomy=quote(run.shipped))
             for i, chunk in enumerate(_chunks(pages, EXTRACT_CHUNK))))
     run.extracted += len(pages)
-    articles: list[Article] = []
-    for got, drops, packed in results:
-        articles.extend(got)
-        run.drops.extend(drops)
-        run.packed.update(packed)
-        for d in drops:
+    out = _Extracted([], [], {})
+    for chunk in results:
+        out.articles.extend(chunk.articles)
+        out.sketches.extend(chunk.sketches)
+        if chunk.tags:  # tagged in the worker
+            for a, tags in zip(chunk.articles, chunk.tags, strict=True):
+                out.tagged[(a.article_id, a.content_hash)] = tags
+        run.drops.extend(chunk.drops)
+        run.packed.update(chunk.packed)
+        for d in chunk.drops:
             summary.count(d.source, "extract_failures")
-    for a in articles:
+        for stage in ("dedupe", "tag"):  # worker time, summed over the workers
+            summary.stage_seconds[stage] += chunk.seconds.get(stage, 0.0)
+    for a in out.articles:
         summary.count(a.source, "extracted")
-    return articles
+    return out
 
 
-async def _store(run: _Run, articles: list[Article], pages: list[Page], last: bool) -> None:
+async def _store(run: _Run, extracted: _Extracted, pages: list[Page], last: bool) -> None:
     """Dedupe, tag and load one window's articles (the last window also
     stores the feeds' validators), then index them for search."""
     summary, log = run.summary, run.log
     with summary.timed("dedupe"):
-        deduped = await tasks.dedupe_batch(run.warehouse, quote(articles))
+        deduped = await tasks.dedupe_batch(run.warehouse, quote(extracted.articles), quote(extracted.sketches))
     run.drops.extend(deduped.drops)
     for d in deduped.drops:
         summary.count(d.source, "duplicates")
@@ -353,7 +374,8 @@ async def _store(run: _Run, articles: list[Article], pages: list[Page], last: bo
     for a in deduped.updates:
         summary.count(a.source, "updated")
     with summary.timed("tag"):
-        tags: list[TopicTag] = await tasks.tag(quote([*deduped.articles, *deduped.updates]), run.taxonomy)
+        tags: list[TopicTag] = await tasks.tag(quote([*deduped.articles, *deduped.updates]), run.taxonomy,
+                                               quote(extracted.tagged))
     summary.topics.update(t.topic for t in tags)
 
     assert run.crawler is not None

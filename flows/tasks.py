@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import pickle
+import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from prefect import task
@@ -24,7 +28,8 @@ from parsers.extract import extract_page
 from parsers.site_boilerplate import SAMPLE_SIZE, SiteRules, learn_site_rules, learning_paragraphs
 from parsers.urls import canonicalize
 from stories.dedupe import DedupeResult, dedupe, fingerprint, sketch
-from topics.tagger import tag_articles
+from stories.model import Sketch
+from topics.tagger import tag_article, tag_articles
 from topics.taxonomy import Taxonomy
 from warehouse import Warehouse
 from warehouse import pages as pages_store
@@ -79,11 +84,52 @@ def learn_rules(warehouse: Warehouse, sources: list[str], run_id: str | None) ->
     return out
 
 
-def extract_chunk(pages: list[Page], languages: dict[str, str], site_rules: dict[str, SiteRules] | None = None
-                  ) -> tuple[list[Article], list[Drop], dict[str, bytes]]:
+@dataclass(frozen=True, slots=True)
+class ShippedTaxonomy:
+    """A taxonomy as sent to the extraction workers: pickled once by the
+    flow, unpickled once per worker process (cached by version), instead of
+    pickling the compiled taxonomy (2 MB) for every chunk."""
+
+    version: str
+    blob: bytes
+
+    @classmethod
+    def of(cls, taxonomy: Taxonomy) -> ShippedTaxonomy:
+        return cls(taxonomy.version, pickle.dumps(taxonomy))
+
+
+_TAXONOMIES: dict[str, Taxonomy] = {}
+
+
+def _unship(shipped: ShippedTaxonomy) -> Taxonomy:
+    found = _TAXONOMIES.get(shipped.version)
+    if found is None:
+        found = _TAXONOMIES[shipped.version] = pickle.loads(shipped.blob)  # noqa: S301 (our own bytes)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """What a chunk of pages gives.  Beside the extraction: each article's
+    content hash and story sketch (dedupe's per-article work) and its topics
+    (tagging is per article too), so this CPU work runs in the workers, side
+    by side, and not in the flow's process."""
+
+    articles: list[Article]  # with content hashes
+    drops: list[Drop]
+    packed: dict[str, bytes]  # page URL -> compressed HTML, for raw_pages
+    sketches: list[Sketch] = field(default_factory=list)
+    tags: list[list[TopicTag]] = field(default_factory=list)  # per article, in order
+    seconds: dict[str, float] = field(default_factory=dict)  # busy time: extract, dedupe (sketches), tag
+
+
+def extract_chunk(pages: list[Page], languages: dict[str, str], site_rules: dict[str, SiteRules] | None = None,
+                  taxonomy: ShippedTaxonomy | None = None) -> Chunk:
     """Extract a chunk of pages (module-level, so a worker process can run
     it).  Also compresses the HTML of each page that became an article, as
-    ``raw_pages`` stores it: that CPU work then runs in the workers too."""
+    ``raw_pages`` stores it, and, with a ``taxonomy``, fingerprints,
+    sketches and tags the articles (see :class:`Chunk`)."""
+    t0 = time.process_time()
     articles: list[Article] = []
     drops: list[Drop] = []
     packed: dict[str, bytes] = {}
@@ -94,7 +140,16 @@ def extract_chunk(pages: list[Page], languages: dict[str, str], site_rules: dict
             packed[page.final_url] = pages_store.pack(page.body)
         else:
             drops.append(out)
-    return articles, drops, packed
+    t1 = time.process_time()
+    if taxonomy is None:
+        return Chunk(articles, drops, packed, seconds={"extract": t1 - t0})
+    articles = fingerprint(articles)
+    sketches = sketch(articles)
+    t2 = time.process_time()
+    tax = _unship(taxonomy)
+    tags = [tag_article(a, tax) for a in articles]
+    t3 = time.process_time()
+    return Chunk(articles, drops, packed, sketches, tags, {"extract": t1 - t0, "dedupe": t2 - t1, "tag": t3 - t2})
 
 
 def extraction_pool(workers: int) -> ProcessPoolExecutor:
@@ -109,14 +164,15 @@ def extraction_pool(workers: int) -> ProcessPoolExecutor:
 
 @task(name="extract", cache_policy=NONE, task_run_name="extract · {label}")
 async def extract(pages: list[Page], languages: dict[str, str], label: str,
-                  site_rules: dict[str, SiteRules] | None = None,
-                  pool: ProcessPoolExecutor | None = None) -> tuple[list[Article], list[Drop], dict[str, bytes]]:
+                  site_rules: dict[str, SiteRules] | None = None, pool: ProcessPoolExecutor | None = None,
+                  taxonomy: ShippedTaxonomy | None = None) -> Chunk:
     """One chunk, in a worker process when ``pool`` is given (chunks then run
     side by side, one per core), else in this process."""
     if pool is None:
-        result = extract_chunk(pages, languages, site_rules)
+        result = extract_chunk(pages, languages, site_rules, taxonomy)
     else:
-        result = await asyncio.get_running_loop().run_in_executor(pool, extract_chunk, pages, languages, site_rules)
+        result = await asyncio.get_running_loop().run_in_executor(
+            pool, extract_chunk, pages, languages, site_rules, taxonomy)
     progress.advance("extract", len(pages))
     return result
 
@@ -125,20 +181,40 @@ async def extract(pages: list[Page], languages: dict[str, str], label: str,
 # thread, so the event loop keeps fetching the next window meanwhile.
 
 @task(name="dedupe", cache_policy=NONE)
-async def dedupe_batch(warehouse: Warehouse, articles: list[Article]) -> DedupeResult:
-    return await asyncio.to_thread(_dedupe, warehouse, articles)
+async def dedupe_batch(warehouse: Warehouse, articles: list[Article],
+                       sketches: Sequence[Sketch] | None = None) -> DedupeResult:
+    """``articles`` with their ``sketches`` when the extraction workers made
+    them (then they carry content hashes too); else both are made here."""
+    return await asyncio.to_thread(_dedupe, warehouse, articles, sketches)
 
 
-def _dedupe(warehouse: Warehouse, articles: list[Article]) -> DedupeResult:
-    hashed = fingerprint(articles)
-    sketches = sketch(hashed)
-    known = warehouse.lookup([a.canonical_url for a in hashed], [a.content_hash for a in hashed], sketches)
-    return dedupe(hashed, known, sketches)
+def _dedupe(warehouse: Warehouse, articles: list[Article], sketches: Sequence[Sketch] | None = None) -> DedupeResult:
+    if sketches is None or len(sketches) != len(articles):
+        articles = fingerprint(articles)
+        sketches = sketch(articles)
+    known = warehouse.lookup([a.canonical_url for a in articles], [a.content_hash for a in articles], sketches)
+    return dedupe(articles, known, sketches)
+
+
+TaggedBy = dict[tuple[str, str | None], list[TopicTag]]  # (article_id, content_hash) -> its topics
 
 
 @task(name="tag", cache_policy=NONE)
-async def tag(articles: list[Article], taxonomy: Taxonomy) -> list[TopicTag]:
-    return await asyncio.to_thread(tag_articles, articles, taxonomy)
+async def tag(articles: list[Article], taxonomy: Taxonomy, done: TaggedBy | None = None) -> list[TopicTag]:
+    """The topics of ``articles``: taken from ``done`` (what the extraction
+    workers tagged with the same taxonomy, keyed by article and text) where
+    it has them, the rest tagged here."""
+    have: list[TopicTag] = []
+    rest: list[Article] = []
+    for a in articles:
+        found = (done or {}).get((a.article_id, a.content_hash))
+        if found is None:
+            rest.append(a)
+        else:
+            have.extend(found)
+    if not rest:
+        return have
+    return have + await asyncio.to_thread(tag_articles, rest, taxonomy)
 
 
 @task(name="load", cache_policy=NONE)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from flows import tasks
+from flows.ingest import DEFAULT_TOPICS
+from newsflow.config import read_toml
 from newsflow.demo.site import DemoSite, load_content
-from newsflow.records import Page
+from newsflow.records import Page, TopicTag
+from topics.tagger import tag_articles
+from topics.taxonomy import compile_taxonomy
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -26,17 +31,46 @@ def _pages() -> list[Page]:
 def test_pool_and_in_process_extraction_agree() -> None:
     pages = _pages()
     languages = {"cd": "fr"}
-    serial = tasks.extract_chunk(pages, languages)
+    shipped = tasks.ShippedTaxonomy.of(compile_taxonomy(read_toml(DEFAULT_TOPICS)))
+    serial = tasks.extract_chunk(pages, languages, taxonomy=shipped)
     pool = tasks.extraction_pool(2)
     try:
-        async def both() -> list:
-            return await asyncio.gather(*(tasks.extract(pages[i:i + 8], languages, label=str(i), pool=pool)
+        async def both() -> list[tasks.Chunk]:
+            return await asyncio.gather(*(tasks.extract(pages[i:i + 8], languages, label=str(i), pool=pool,
+                                                        taxonomy=shipped)
                                           for i in range(0, len(pages), 8)))
         chunks = asyncio.run(both())
     finally:
         pool.shutdown()
-    parallel = [a for got, _, _ in chunks for a in got]
-    packed = {url: html for _, _, chunk in chunks for url, html in chunk.items()}
-    assert packed == serial[2] and len(packed) == 31  # every article's page, compressed in the workers
-    assert [a.text for a in parallel] == [a.text for a in serial[0]]
+    parallel = [a for c in chunks for a in c.articles]
+    packed = {url: html for c in chunks for url, html in c.packed.items()}
+    assert packed == serial.packed and len(packed) == 31  # every article's page, compressed in the workers
+    assert [a.text for a in parallel] == [a.text for a in serial.articles]
     assert len(parallel) == len(pages) == 31
+    # the per-article work of dedupe and tagging, done in the workers, is the same too
+    assert all(a.content_hash for a in parallel)
+    assert [a.content_hash for a in parallel] == [a.content_hash for a in serial.articles]
+    assert [s.band_keys for c in chunks for s in c.sketches] == [s.band_keys for s in serial.sketches]
+    assert [t for c in chunks for t in c.tags] == serial.tags
+    assert sum(len(t) for t in serial.tags) > 31  # the demo articles do get topics
+    assert {"extract", "dedupe", "tag"} <= set(serial.seconds)
+
+
+def test_tag_takes_the_workers_tags_and_tags_the_rest() -> None:
+    taxonomy = compile_taxonomy(read_toml(DEFAULT_TOPICS))
+    chunk = tasks.extract_chunk(_pages()[:4], {"cd": "fr"}, taxonomy=tasks.ShippedTaxonomy.of(taxonomy))
+    a, b, c, d = chunk.articles
+    done = {(x.article_id, x.content_hash): tags for x, tags in zip(chunk.articles, chunk.tags, strict=True)}
+    marker = [TopicTag(a.article_id, "marker", 1.0, ())]
+    done[(a.article_id, a.content_hash)] = marker  # taken as is, not recomputed
+    del done[(b.article_id, b.content_hash)]  # never seen by the workers: tagged here
+    c2 = replace(c, title="Football : le Raja remporte le derby", content_hash="changed",  # a new text: tagged again
+                 text="Le Raja a battu le Wydad deux buts à un dimanche soir au stade Mohammed V, en championnat.")
+    got = tasks.tag.fn  # the task's body, without a flow
+    out = asyncio.run(got([a, b, c2, d], taxonomy, done))
+    by = {x.article_id: sorted(t.topic for t in out if t.article_id == x.article_id) for x in (a, b, c, d)}
+    assert by[a.article_id] == ["marker"]
+    assert by[b.article_id] == sorted(t.topic for t in tag_articles([b], taxonomy))
+    assert by[c.article_id] == sorted(t.topic for t in tag_articles([c2], taxonomy))
+    assert by[c.article_id] != sorted(t.topic for t in chunk.tags[2])
+    assert by[d.article_id] == sorted(t.topic for t in chunk.tags[3])
