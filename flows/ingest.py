@@ -60,7 +60,14 @@ from warehouse import Warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TOPICS = REPO_ROOT / "config" / "topics.toml"
-EXTRACT_CHUNK = 100
+# Pages per extraction chunk, at most: a window is cut into a multiple of
+# the worker count of near-equal chunks, so no worker idles at the end of a
+# window while another finishes a leftover chunk (at 100 pages a chunk and
+# 2 workers, a 500-page window ran its fifth chunk alone).
+EXTRACT_CHUNK = 50
+# The first window is this share of ``window_pages``: extraction starts
+# after a short fetch instead of waiting for a whole window's pages.
+FIRST_WINDOW_SHARE = 0.2
 # Extraction is CPU-bound: from this many pages on, chunks run in worker
 # processes, one per core (a pool costs ~1 s to start, so small runs stay here).
 PARALLEL_EXTRACT_MIN_PAGES = 200
@@ -132,6 +139,31 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+def _windows(entries: list[FeedEntry], size: int) -> list[list[FeedEntry]]:
+    """Windows of ``size`` entries, the first one smaller (see
+    ``FIRST_WINDOW_SHARE``)."""
+    first = max(1, int(size * FIRST_WINDOW_SHARE))
+    if len(entries) <= first:
+        return [entries]
+    return [entries[:first], *_chunks(entries[first:], size)]
+
+
+def _balanced(items: list[Any], workers: int, most: int) -> list[list[Any]]:
+    """``items`` in a multiple of ``workers`` near-equal chunks of at most
+    ``most`` (fewer when there are fewer items)."""
+    if not items:
+        return []
+    rounds = -(-len(items) // (max(1, workers) * most))
+    n = min(len(items), max(1, workers) * rounds)
+    step, extra = divmod(len(items), n)
+    out, at = [], 0
+    for k in range(n):
+        size = step + (1 if k < extra else 0)
+        out.append(items[at:at + size])
+        at += size
+    return out
+
+
 @dataclass
 class _Run:
     """What the stages of one run share."""
@@ -144,6 +176,7 @@ class _Run:
     crawler: Crawler | None = None
     rules: dict[str, SiteRules] = field(default_factory=dict)
     pool: ProcessPoolExecutor | None = None
+    workers: int = 1  # processes in ``pool``
     discoveries: dict[str, Discovery] = field(default_factory=dict)
     drops: list[Drop] = field(default_factory=list)  # not loaded yet
     retry_sources: set[str] = field(default_factory=set)  # keep old feed validators (see _feed_state)
@@ -185,7 +218,7 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
             run.crawler = Crawler(client, config.fetch)
             with summary.timed("discover"):
                 new_entries = await _discover(run, refetch)
-            windows = _chunks(new_entries, max(1, config.fetch.window_pages)) or [[]]
+            windows = _windows(new_entries, max(1, config.fetch.window_pages)) or [[]]
             with summary.timed("extract"):
                 sources = sorted({e.source for e in new_entries})
                 run.rules = tasks.learn_rules(warehouse, sources, run_id) if sources else {}
@@ -194,7 +227,7 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                 log.info("site boilerplate: %d rules learned for %d sources", learned, len(run.rules))
             workers = extract_processes()
             if workers > 1 and len(new_entries) >= PARALLEL_EXTRACT_MIN_PAGES:
-                run.pool = tasks.extraction_pool(workers)
+                run.pool, run.workers = tasks.extraction_pool(workers), workers
             progress.start("fetch", len(new_entries))
             progress.start("extract", len(new_entries))
             # A pipeline over windows: window i+1 is fetched and window i
@@ -334,12 +367,13 @@ async def _extract(run: _Run, pages: list[Page]) -> _Extracted:
     summary = run.summary
     languages = {s.id: s.language for s in run.config.sources}
     pages.sort(key=lambda p: (p.source, p.url))
+    chunks = _balanced(pages, run.workers if run.pool is not None else 1, EXTRACT_CHUNK)
+    starts = [run.extracted + sum(len(c) for c in chunks[:i]) for i in range(len(chunks))]
     with summary.timed("extract"):
         results = await asyncio.gather(*(
-            tasks.extract(quote(chunk), languages, label=f"{run.extracted + i * EXTRACT_CHUNK}-"
-                                                         f"{run.extracted + i * EXTRACT_CHUNK + len(chunk)}",
+            tasks.extract(quote(chunk), languages, label=f"{start}-{start + len(chunk)}",
                           site_rules=quote(run.rules), pool=run.pool, taxonomy=quote(run.shipped))
-            for i, chunk in enumerate(_chunks(pages, EXTRACT_CHUNK))))
+            for start, chunk in zip(starts, chunks, strict=True)))
     run.extracted += len(pages)
     out = _Extracted([], [], {})
     for chunk in results:

@@ -51,3 +51,21 @@ def test_small_windows_give_the_same_warehouse_as_one_window(tmp_path: Path) -> 
     assert set(stages) == {"discover", "fetch", "extract", "dedupe", "tag", "load", "search", "total"}
     assert all(v >= 0 for v in stages.values())
     assert stages["total"] >= stages["extract"] + stages["load"]
+
+
+def test_windows_start_small_and_chunks_split_evenly_across_workers() -> None:
+    from flows.ingest import _balanced, _windows
+
+    entries = list(range(1234))
+    windows = _windows(entries, 500)  # type: ignore[arg-type]
+    assert [len(w) for w in windows] == [100, 500, 500, 134]
+    assert [e for w in windows for e in w] == entries
+    assert _windows(entries[:80], 500) == [entries[:80]]  # type: ignore[arg-type]
+    chunks = _balanced(entries[:500], 2, 50)
+    assert len(chunks) == 10 and {len(c) for c in chunks} == {50}
+    chunks = _balanced(entries[:430], 2, 50)  # 9 chunks of 50 would leave one worker idle at the end
+    assert len(chunks) == 10 and {len(c) for c in chunks} == {43}
+    assert [e for c in chunks for e in c] == entries[:430]
+    assert [len(c) for c in _balanced(entries[:3], 2, 50)] == [2, 1]
+    assert [len(c) for c in _balanced(entries[:7], 1, 50)] == [7]
+    assert _balanced([], 2, 50) == []
