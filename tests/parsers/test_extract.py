@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,40 @@ def test_feed_summary_stands_in_for_an_unextractable_page() -> None:
     assert isinstance(a, Article)
     assert a.extractor == "feed-summary" and a.text.startswith("Des migrants ont été secourus")
     assert a.title == "Sauvetage"
+
+
+def _metadata_pages(site: tuple[DemoSite, dict]) -> list[tuple[str, bytes]]:
+    s, res = site
+    out = [("http://127.0.0.1:8000" + s.local_path(a), res[s.local_path(a)].body) for a in s.articles]
+    dev = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "extraction-dev" / "html"
+    if dev.is_dir():  # the extraction dev set, when it sits beside the repository
+        out += [(f"https://example.org/{f.stem}", f.read_bytes()) for f in sorted(dev.iterdir())]
+    return out
+
+
+def test_metadata_matches_trafilaturas_own(site: tuple[DemoSite, dict]) -> None:
+    """parsers.extract._metadata takes trafilatura's steps for title, author
+    and date without the rest: it must find exactly what extract_metadata
+    finds (this breaks if a trafilatura upgrade changes those steps)."""
+    from copy import deepcopy
+
+    from trafilatura.metadata import extract_metadata
+
+    from newsflow.errors import ExtractError
+    from parsers.extract import _DATE_PARAMS, _metadata
+    from parsers.html import decode_html, parse_tree
+    from parsers.page_structure import prune_non_article
+
+    pages = _metadata_pages(site)
+    dated = 0
+    for url, body in pages:
+        try:
+            tree = parse_tree(decode_html(body, None)[0])
+        except ExtractError:  # a page extract_page drops before metadata
+            continue
+        prune_non_article(tree)
+        ours = _metadata(deepcopy(tree), url)
+        theirs = extract_metadata(deepcopy(tree), url, _DATE_PARAMS)
+        assert (ours.title, ours.author, ours.date) == (theirs.title, theirs.author, theirs.date), url
+        dated += ours.date is not None
+    assert dated >= 31  # every demo article at least
