@@ -65,8 +65,8 @@ DEFAULT_TOPICS = REPO_ROOT / "config" / "topics.toml"
 # window while another finishes a leftover chunk (at 100 pages a chunk and
 # 2 workers, a 500-page window ran its fifth chunk alone).
 EXTRACT_CHUNK = 50
-# The first window is this share of ``window_pages``: extraction starts
-# after a short fetch instead of waiting for a whole window's pages.
+# The first and last windows are at most this share of ``window_pages``
+# (see ``_windows``).
 FIRST_WINDOW_SHARE = 0.2
 # Extraction is CPU-bound: from this many pages on, chunks run in worker
 # processes, one per core (a pool costs ~1 s to start, so small runs stay here).
@@ -140,12 +140,18 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
 
 
 def _windows(entries: list[FeedEntry], size: int) -> list[list[FeedEntry]]:
-    """Windows of ``size`` entries, the first one smaller (see
-    ``FIRST_WINDOW_SHARE``)."""
-    first = max(1, int(size * FIRST_WINDOW_SHARE))
-    if len(entries) <= first:
+    """Windows of ``size`` entries, except the first and the last, which are
+    at most ``FIRST_WINDOW_SHARE`` of it: extraction starts after a short
+    fetch, and the store of the last window (which nothing overlaps) is
+    short too."""
+    small = max(1, int(size * FIRST_WINDOW_SHARE))
+    if len(entries) <= small:
         return [entries]
-    return [entries[:first], *_chunks(entries[first:], size)]
+    out = [entries[:small], *_chunks(entries[small:], size)]
+    if len(out) > 2 and len(out[-1]) > small:
+        last = out.pop()
+        out += [last[:-small], last[-small:]]
+    return out
 
 
 def _balanced(items: list[Any], workers: int, most: int) -> list[list[Any]]:

@@ -58,8 +58,11 @@ def test_windows_start_small_and_chunks_split_evenly_across_workers() -> None:
 
     entries = list(range(1234))
     windows = _windows(entries, 500)  # type: ignore[arg-type]
-    assert [len(w) for w in windows] == [100, 500, 500, 134]
+    assert [len(w) for w in windows] == [100, 500, 500, 34, 100]
     assert [e for w in windows for e in w] == entries
+    assert [len(w) for w in _windows(list(range(2000)), 500)] == [100, 500, 500, 500, 300, 100]  # type: ignore[arg-type]
+    assert [len(w) for w in _windows(entries[:650], 500)] == [100, 500, 50]  # type: ignore[arg-type]
+    assert [len(w) for w in _windows(entries[:300], 500)] == [100, 200]  # type: ignore[arg-type]
     assert _windows(entries[:80], 500) == [entries[:80]]  # type: ignore[arg-type]
     chunks = _balanced(entries[:500], 2, 50)
     assert len(chunks) == 10 and {len(c) for c in chunks} == {50}
