@@ -35,7 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -248,6 +248,9 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                     if i + 1 < len(windows):
                         fetching = asyncio.ensure_future(_fetch(run, windows[i + 1]))
                     extracted = await _extract(run, pages)
+                    # the store needs the pages' fetch metadata, not their
+                    # HTML: the workers sent it back compressed (run.packed)
+                    pages = [replace(p, body=b"") if p.final_url in run.packed else p for p in pages]
                     if storing is not None:
                         await storing
                     storing = asyncio.ensure_future(_store(run, extracted, pages, last=i + 1 == len(windows)))
