@@ -377,12 +377,9 @@ async def _extract(run: _Run, pages: list[Page]) -> _Extracted:
     languages = {s.id: s.language for s in run.config.sources}
     pages.sort(key=lambda p: (p.source, p.url))
     chunks = _balanced(pages, run.workers if run.pool is not None else 1, EXTRACT_CHUNK)
-    starts = [run.extracted + sum(len(c) for c in chunks[:i]) for i in range(len(chunks))]
     with summary.timed("extract"):
-        results = await asyncio.gather(*(
-            tasks.extract(quote(chunk), languages, label=f"{start}-{start + len(chunk)}",
-                          site_rules=quote(run.rules), pool=run.pool, taxonomy=quote(run.shipped))
-            for start, chunk in zip(starts, chunks, strict=True)))
+        results = await tasks.extract(quote(chunks), languages, label=f"{run.extracted}-{run.extracted + len(pages)}",
+                                      site_rules=quote(run.rules), pool=run.pool, taxonomy=quote(run.shipped))
     run.extracted += len(pages)
     out = _Extracted([], [], {})
     for chunk in results:

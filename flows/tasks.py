@@ -163,18 +163,26 @@ def extraction_pool(workers: int) -> ProcessPoolExecutor:
 
 
 @task(name="extract", cache_policy=NONE, task_run_name="extract · {label}")
-async def extract(pages: list[Page], languages: dict[str, str], label: str,
+async def extract(chunks: list[list[Page]], languages: dict[str, str], label: str,
                   site_rules: dict[str, SiteRules] | None = None, pool: ProcessPoolExecutor | None = None,
-                  taxonomy: ShippedTaxonomy | None = None) -> Chunk:
-    """One chunk, in a worker process when ``pool`` is given (chunks then run
-    side by side, one per core), else in this process."""
+                  taxonomy: ShippedTaxonomy | None = None) -> list[Chunk]:
+    """One window's pages, in ``chunks``: side by side in the worker
+    processes of ``pool`` when given, else one after the other in this
+    process.  One task run per window, not per chunk: each task run costs
+    the flow's process some CPU and an API round trip."""
     if pool is None:
-        result = extract_chunk(pages, languages, site_rules, taxonomy)
-    else:
-        result = await asyncio.get_running_loop().run_in_executor(
-            pool, extract_chunk, pages, languages, site_rules, taxonomy)
-    progress.advance("extract", len(pages))
-    return result
+        out = []
+        for chunk in chunks:
+            out.append(extract_chunk(chunk, languages, site_rules, taxonomy))
+            progress.advance("extract", len(chunk))
+        return out
+    loop = asyncio.get_running_loop()
+
+    async def one(chunk: list[Page]) -> Chunk:
+        result = await loop.run_in_executor(pool, extract_chunk, chunk, languages, site_rules, taxonomy)
+        progress.advance("extract", len(chunk))
+        return result
+    return list(await asyncio.gather(*(one(chunk) for chunk in chunks)))
 
 
 # dedupe, tag, load and index-search are CPU or DuckDB work: each runs in a

@@ -35,11 +35,8 @@ def test_pool_and_in_process_extraction_agree() -> None:
     serial = tasks.extract_chunk(pages, languages, taxonomy=shipped)
     pool = tasks.extraction_pool(2)
     try:
-        async def both() -> list[tasks.Chunk]:
-            return await asyncio.gather(*(tasks.extract(pages[i:i + 8], languages, label=str(i), pool=pool,
-                                                        taxonomy=shipped)
-                                          for i in range(0, len(pages), 8)))
-        chunks = asyncio.run(both())
+        chunks = asyncio.run(tasks.extract([pages[i:i + 8] for i in range(0, len(pages), 8)], languages,
+                                           label="all", pool=pool, taxonomy=shipped))
     finally:
         pool.shutdown()
     parallel = [a for c in chunks for a in c.articles]
