@@ -414,7 +414,7 @@ async def _store(run: _Run, extracted: _Extracted, pages: list[Page], last: bool
     for a in deduped.updates:
         summary.count(a.source, "updated")
     with summary.timed("tag"):
-        tags: list[TopicTag] = await tasks.tag(quote([*deduped.articles, *deduped.updates]), run.taxonomy,
+        tags: list[TopicTag] = await tasks.tag(quote([*deduped.articles, *deduped.updates]), quote(run.taxonomy),
                                                quote(extracted.tagged))
     summary.topics.update(t.topic for t in tags)
 
