@@ -346,9 +346,9 @@ async def _fetch(run: _Run, entries: list[FeedEntry]) -> list[Page]:
         by_source[e.source].append(e)
     by_id = {s.id: s for s in run.config.sources}
     ids = sorted(by_source)
-    fetched = await asyncio.gather(*(tasks.fetch(quote(run.crawler), by_id[sid], quote(by_source[sid]))
-                                     for sid in ids),
-                                   return_exceptions=True)
+    n_sources = len(ids)
+    fetched = await tasks.fetch(quote(run.crawler), quote([(by_id[sid], by_source[sid]) for sid in ids]),
+                                label=f"{len(entries)} pages from {n_sources} source{'s' if n_sources != 1 else ''}")
     pages: list[Page] = []
     for sid, result in zip(ids, fetched, strict=True):
         if isinstance(result, BaseException):

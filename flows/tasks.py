@@ -64,11 +64,22 @@ def skip_known(warehouse: Warehouse, entries: list[FeedEntry], refetch: bool = F
     return todo, updated
 
 
-@task(name="fetch", cache_policy=NONE, task_run_name="fetch · {source.id}")
-async def fetch(crawler: Crawler, source: Source, entries: list[FeedEntry]) -> tuple[list[Page], list[Drop]]:
+async def _fetch_source(crawler: Crawler, source: Source, entries: list[FeedEntry]) -> tuple[list[Page], list[Drop]]:
     for e in entries:
         crawler.register(e.url, source.politeness)
     return await crawler.fetch_pages(entries, source.id, workers=source.politeness.max_concurrency)
+
+
+@task(name="fetch", cache_policy=NONE, task_run_name="fetch · {label}")
+async def fetch(crawler: Crawler, work: list[tuple[Source, list[FeedEntry]]], label: str
+                ) -> list[tuple[list[Page], list[Drop]] | BaseException]:
+    """One window's pages, every source's concurrently; per source, its
+    pages and drops, or the error that stopped it (one source's failure does
+    not stop the others).  One task run per window, not per source and
+    window: task runs cost the flow's process CPU and API round trips, and
+    at 10,000 pages per-source fetch tasks were 176 task runs."""
+    return list(await asyncio.gather(*(_fetch_source(crawler, src, entries) for src, entries in work),
+                                     return_exceptions=True))
 
 
 @task(name="learn-site-rules", cache_policy=NONE)
