@@ -374,9 +374,14 @@ def sources_toml(bases: Sequence[str], limit: int, window_pages: int) -> str:
 # -- process measurement ------------------------------------------------------------
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants (Linux /proc)."""
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_usage(root: int) -> tuple[int, dict[int, float]]:
+    """Resident bytes of ``root`` and all its descendants, and the CPU
+    seconds (user + system) each of them has used so far (Linux /proc)."""
     children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -385,9 +390,10 @@ def _tree_rss(root: int) -> int:
                 stat = fh.read()
         except OSError:
             continue
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(d))
-    total, todo = 0, [root]
+        fields = stat[stat.rindex(b")") + 2:].split()
+        children.setdefault(int(fields[1]), []).append(int(d))
+        cpu[int(d)] = (int(fields[11]) + int(fields[12])) / _TICK
+    total, todo, seen = 0, [root], {}
     while todo:
         pid = todo.pop()
         todo += children.get(pid, [])
@@ -396,7 +402,9 @@ def _tree_rss(root: int) -> int:
                 total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         except OSError:
             continue
-    return total
+        if pid in cpu:
+            seen[pid] = cpu[pid]
+    return total, seen
 
 
 @dataclass
@@ -405,6 +413,8 @@ class Measured:
     tree_peak_rss: int
     main_peak_rss: int
     returncode: int
+    main_cpu_s: float = 0.0  # CPU seconds of the flow process, and of
+    other_cpu_s: float = 0.0  # its descendants (forkserver, extraction workers); sampled every 0.1 s
 
 
 def run_measured(cmd: list[str], env: dict[str, str], log_file: Path) -> Measured:
@@ -412,15 +422,21 @@ def run_measured(cmd: list[str], env: dict[str, str], log_file: Path) -> Measure
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         peak = 0
+        cpu: dict[int, float] = {}
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, now = _tree_usage(proc.pid)
+            peak = max(peak, rss)
+            for p, c in now.items():
+                cpu[p] = max(cpu.get(p, 0.0), c)
             time.sleep(0.1)
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(wall, peak, usage.ru_maxrss * 1024, proc.returncode)
+    # sampled too (wait4's figure would add the CPU of children it reaped)
+    main_cpu = cpu.pop(proc.pid, 0.0)
+    return Measured(wall, peak, usage.ru_maxrss * 1024, proc.returncode, main_cpu, sum(cpu.values()))
 
 
 def run_facts(db: Path) -> dict[str, Any]:
@@ -611,7 +627,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise RuntimeError(f"{kind} run of {size} failed ({m.returncode}); see {logs}")
             facts = run_facts(db)
             r = {"kind": kind, "size": size, "wall_s": m.wall_s, "tree_peak_rss": m.tree_peak_rss,
-                 "main_peak_rss": m.main_peak_rss, **facts, "pages_per_s": facts["fetched"] / m.wall_s,
+                 "main_peak_rss": m.main_peak_rss, "main_cpu_ms_per_page": 1000 * m.main_cpu_s / max(facts["fetched"], 1),
+                 "other_cpu_ms_per_page": 1000 * m.other_cpu_s / max(facts["fetched"], 1),
+                 "cores_used": (m.main_cpu_s + m.other_cpu_s) / m.wall_s, **facts, "pages_per_s": facts["fetched"] / m.wall_s,
                  "articles_per_s": facts["loaded"] / m.wall_s}
             results.setdefault(f"{kind}-{size}", []).append(r)
             log(f"  {kind} {size:,} #{rep}: {m.wall_s:.1f} s, {r['pages_per_s']:.1f} pages/s, {facts['loaded']:,} loaded,"
@@ -697,6 +715,9 @@ def report(results: dict[str, list[dict[str, Any]]], sizes: list[int], args: arg
     row("extract stage pages/s", lambda c: f"{med(c, 'fetched') / max(stage(c, 'extract'), 1e-9):.1f}")
     row("peak RSS, process tree", lambda c: mb(med(c, "tree_peak_rss")))
     row("peak RSS, flow process", lambda c: mb(med(c, "main_peak_rss")))
+    row("CPU ms per page, flow process", lambda c: f"{med(c, 'main_cpu_ms_per_page'):.1f}")
+    row("CPU ms per page, extraction workers", lambda c: f"{med(c, 'other_cpu_ms_per_page'):.1f}")
+    row("cores used (of the machine's)", lambda c: f"{med(c, 'cores_used'):.2f}")
 
     o = f"flow-{args.overhead_size}"
     e2e = med(o, "pages_per_s")
@@ -709,6 +730,9 @@ def report(results: dict[str, list[dict[str, Any]]], sizes: list[int], args: arg
         "pages_per_s": round(e2e, 2), "articles_per_s": round(med(o, "articles_per_s"), 2),
         "trafilatura_pages_per_s": round(floor["pages_per_s"], 2),
         "ratio_to_trafilatura": round(e2e / floor["pages_per_s"], 3),
+        "flow_cpu_ms_per_page": round(med(o, "main_cpu_ms_per_page"), 2),
+        "worker_cpu_ms_per_page": round(med(o, "other_cpu_ms_per_page"), 2),
+        "cores_used": round(med(o, "cores_used"), 2),
     }
     for lib, res in peers.items():
         key = lib.replace("-", "_")
