@@ -61,13 +61,14 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
     if same:
         with wh.connect() as con:
             con.execute("UPDATE articles SET extractor = ? WHERE article_id IN (SELECT unnest(?))", [EXTRACTOR, same])
-    summary = {"run_id": run_id, "pages": len(stored) + len(unreadable), "changed": len(updates), "unchanged": len(same),
+    total = len(stored) + len(unreadable)
+    summary = {"run_id": run_id, "pages": total, "changed": len(updates), "unchanged": len(same),
                "failed": len(drops), "extractor": EXTRACTOR,
                "changed_articles": [a.article_id for a in updates]}
     wh.finish_run(run_id, "completed", {"extracted": len(updates) + len(same)},
-                  f"reprocessed {len(stored) + len(unreadable)} pages: {len(updates)} texts changed, {len(same)} unchanged, {len(drops)} failed")
+                  f"reprocessed {total} pages: {len(updates)} texts changed, {len(same)} unchanged, {len(drops)} failed")
     wh.publish()
-    log.info("reprocess: %d pages, %d texts changed, %d unchanged, %d failed", len(stored) + len(unreadable), len(updates),
+    log.info("reprocess: %d pages, %d texts changed, %d unchanged, %d failed", total, len(updates),
              len(same), len(drops))
     return summary
 

@@ -36,6 +36,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0]
         self.server.log.append((time.monotonic(), self.path, self.headers.get("User-Agent", "")))
+        self.server.peers.append(self.client_address)
         route = self.server.routes.get(path)
         if route is None:
             reply = Reply(404, b"<html><body>not found</body></html>")
@@ -86,6 +87,7 @@ class FaultServer(ThreadingHTTPServer):
         self.routes: dict[str, Reply | list[Reply]] = {}
         self.counts: dict[str, int] = {}
         self.log: list[tuple[float, str, str]] = []
+        self.peers: list[tuple[str, int]] = []  # the client's (address, port) of each request
 
     @property
     def base_url(self) -> str:
