@@ -94,3 +94,31 @@ def test_pages_stored_inline_before_migration_9_still_read(tmp_path: Path) -> No
     wh.load("run-0", [a], [], [], [], [], "v1")
     stored, bad = pages.read_pages(wh, None, None, None)
     assert [(aid, p.body) for p, aid in stored] == [("old", b"<p>old</p>")] and bad == []
+
+
+def test_packs_hold_zstd_frames_and_zlib_written_before_still_reads(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    load(wh, "run-1", [art("new")])
+    (pack_file,) = (tmp_path / "w.pages").iterdir()
+    assert pack_file.read_bytes()[:4] == b"\x28\xb5\x2f\xfd"  # a zstd frame
+    # a page packed with zlib (before zstd) in the same pack: appended, and its row pointed at it
+    old = zlib.compress(b"<p>zlib era</p>", 3)
+    with pack_file.open("ab") as fh:
+        offset = fh.tell()
+        fh.write(old)
+    wh.load("run-1", [art("old")], [], [], [], [], "v1")
+    with wh.connect() as con:
+        con.execute("INSERT INTO raw_pages (article_id, url, fetched_at, http_status, pack, pack_offset, pack_length)"
+                    " VALUES ('old', 'http://127.0.0.1:1/old', ?, 200, ?, ?, ?)", [NOW, pack_file.name, offset, len(old)])
+    stored, bad = pages.read_pages(wh, None, None, None)
+    assert bad == []
+    assert {aid: p.body for p, aid in stored} == {"new": page(art("new")).body, "old": b"<p>zlib era</p>"}
+
+
+def test_bytes_that_are_neither_zstd_nor_zlib_raise() -> None:
+    assert pages.unpack(pages.pack(b"<p>x</p>")) == b"<p>x</p>"
+    with pytest.raises(zlib.error):
+        pages.unpack(b"<p>plain</p>")
+    with pytest.raises(pages.zstandard.ZstdError):
+        pages.unpack(pages.pack(b"<p>x</p>" * 100)[:-5])  # a cut frame
