@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -97,7 +98,8 @@ def _metadata_pages(site: tuple[DemoSite, dict]) -> list[tuple[str, bytes]]:
     out = [("http://127.0.0.1:8000" + s.local_path(a), res[s.local_path(a)].body) for a in s.articles]
     dev = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "extraction-dev" / "html"
     if dev.is_dir():  # the extraction dev set, when it sits beside the repository
-        out += [(f"https://example.org/{f.stem}", f.read_bytes()) for f in sorted(dev.iterdir())]
+        out += [(f"https://example.org/{f.name.split('.')[0]}", gzip.decompress(f.read_bytes()) if f.suffix == ".gz"
+                 else f.read_bytes()) for f in sorted(dev.iterdir())]
     return out
 
 
@@ -127,3 +129,55 @@ def test_metadata_matches_trafilaturas_own(site: tuple[DemoSite, dict]) -> None:
         assert (ours.title, ours.author, ours.date) == (theirs.title, theirs.author, theirs.date), url
         dated += ours.date is not None
     assert dated >= 31  # every demo article at least
+
+
+def test_fast_mode_first_gives_the_full_cascades_text(site: tuple[DemoSite, dict]) -> None:
+    """trafilatura runs in fast mode and falls back to its full cascade
+    (readability, justext) only when full_cascade_reason says so: the text
+    must be the full cascade's on every demo page, and on every extraction
+    dev page when present (one of them, a live blog, needs the fallback)."""
+    import trafilatura
+
+    from newsflow.errors import ExtractError
+    from parsers.extract import _trafilatura, full_cascade_reason
+    from parsers.html import decode_html, parse_tree
+    from parsers.page_structure import prune_non_article
+
+    reasons = []
+    for url, body in _metadata_pages(site):
+        try:
+            tree = parse_tree(decode_html(body, None)[0])
+        except ExtractError:
+            continue
+        prune_non_article(tree)
+        ours = _trafilatura(tree, url)
+        full = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False,
+                                           include_tables=False)
+        assert (ours.text if ours else None) == (full.text if full else None), url
+        fast = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=False,
+                                           include_tables=False)
+        reasons.append(full_cascade_reason(fast))
+    assert reasons.count(None) >= len(reasons) // 2  # most pages are done in fast mode
+
+
+def test_full_cascade_reasons() -> None:
+    import trafilatura
+
+    from parsers.extract import FULL_BELOW, full_cascade_reason
+    from parsers.html import parse_tree
+
+    def paras(n: int) -> str:  # distinct paragraphs (trafilatura drops repeated ones)
+        return "".join(f"<p>Coastguard patrol {i} found a boat near Tarifa before dawn, and its crew brought"
+                       f" all {i + 30} people ashore safely.</p>" for i in range(n))
+
+    def fast(body: str) -> object:
+        html = f"<html><head><title>t</title></head><body><article><h1>A title</h1>{body}</article></body></html>"
+        return trafilatura.bare_extraction(parse_tree(html), fast=True, include_comments=False, with_metadata=False,
+                                           include_tables=False)
+
+    long_enough = FULL_BELOW // 90 + 2
+    assert full_cascade_reason(fast(paras(long_enough))) is None
+    assert full_cascade_reason(fast(paras(3))) == "short"
+    assert full_cascade_reason(fast("<table>" + "".join(f"<tr><td>{i}</td></tr>" for i in range(50)) + "</table>")) \
+        in ("empty", "short")
+    assert full_cascade_reason(None) == "empty"
