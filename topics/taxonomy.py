@@ -54,6 +54,11 @@ class Topic:
     terms: tuple[tuple[str, float], ...]  # (term as written, weight)
     negatives: tuple[str, ...]  # negative-context terms as written
     negative_window: int
+    # raw score taken off per negative-context match anywhere in the article
+    # (0: negative contexts only cancel the matches near them).  A goods
+    # smuggling story names its goods again and again, often far from the
+    # word "smugglers" or "passeurs" that the window would have to catch.
+    negative_weight: float = 0.0
     # optional learned scorer (topics/incident.py), used for the languages it
     # was trained on: see topics/tagger.py for how it combines with the terms
     model: IncidentModel | None = None
@@ -175,7 +180,8 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
         topics.append(Topic(
             key=key, label=t["label"], description=t.get("description", ""), iptc=t.get("iptc"),
             threshold=float(t.get("threshold", default_threshold)), terms=tuple(terms), negatives=negatives,
-            negative_window=int(t.get("negative_window", 80)), model=model,
+            negative_window=int(t.get("negative_window", 80)), negative_weight=float(t.get("negative_weight", 0.0)),
+            model=model,
             model_min_score=float(t.get("model_min_score", 0.0)), model_override=float(t.get("model_override", 1.01)),
             model_bypass=frozenset(bypass),
             requires_score=float(t.get("requires_score", 0.0)),

@@ -115,12 +115,13 @@ def test_training_is_deterministic() -> None:
     assert a == b
     assert a["weights"]["bomb"] > 0 > a["weights"]["economy"]
     assert a["heads"]["bombing"]["weights"]["bomb"] > 0
-    # the stored form scores as the trainer does
+    # the stored form scores as the trainer does (whole text plus window term)
     m = IncidentModel("t", a["bias"], a["weights"], 0.0, ("en",), "x",
                       {x: (v,) for x, v in a["heads"]["bombing"]["weights"].items()},
-                      (a["heads"]["bombing"]["bias"],), train_incident.TYPES_WEIGHT)
-    toks = ["bomb", "killed", "said"]
-    assert m.logit(toks) == pytest.approx(float(train_incident.logits([features(toks)], a)[0]))
+                      (a["heads"]["bombing"]["bias"],), train_incident.TYPES_WEIGHT,
+                      train_incident.WINDOW, train_incident.WINDOW_STEP, train_incident.WINDOW_WEIGHT)
+    for toks in (["bomb", "killed", "said"], ["talks", "economy", "said"] * 30 + ["bomb", "killed", "attack"] * 5):
+        assert m.logit(toks) == pytest.approx(float(train_incident.logits([toks], a)[0]))
 
 
 @pytest.mark.skipif(not MUC.exists(), reason="MUC data not available")
@@ -212,3 +213,69 @@ def test_bypass_terms_let_the_terms_decide(taxonomy: Taxonomy, monkeypatch: pyte
 def test_bypass_terms_need_a_model() -> None:
     with pytest.raises(ConfigError, match="bypass_model"):
         compile_taxonomy({"topics": {"x": {"label": "X", "terms": [{"phrases": ["a"], "bypass_model": True}]}}})
+
+
+def _plain(m: IncidentModel, toks: list[str]) -> float:
+    """The combined logit of one token list, computed from scratch."""
+    f = features(toks)
+    s = 1 / np.sqrt(max(len(f), 1))
+    main = m.bias + sum(m.weights.get(x, 0.0) for x in f) * s
+    heads = [b + sum(m.head_weights.get(x, (0.0,) * len(m.head_biases))[k] for x in f) * s
+             for k, b in enumerate(m.head_biases)]
+    return incident.combine(main, heads, m.types_weight)
+
+
+def test_window_max_is_the_best_window_scored_from_scratch() -> None:
+    m = dataclasses.replace(load_model("incident_en"), window_size=40, window_step=10, window_weight=1.0)
+    rng = np.random.default_rng(1)
+    vocab = ["the", "bomb", "exploded", "killed", "guerrillas", "army", "police", "attack", "in", "of", "said", "0",
+             "kidnapped", "minister", "talks", "economy"]
+    for n in (0, 1, 7, 39, 40, 41, 55, 60, 61, 250):
+        for _ in range(5):
+            toks = [str(w) for w in rng.choice(vocab, size=n)]
+            starts = range(0, max(n - 40, 0) + 1, 10)
+            assert m.window_max(toks) == pytest.approx(max(_plain(m, toks[st:st + 40]) for st in starts), abs=1e-9)
+            assert m.logit(toks) == pytest.approx(_plain(m, toks) + m.window_max(toks), abs=1e-9)
+
+
+def test_an_incident_told_in_one_paragraph_of_a_long_wire_counts() -> None:
+    m = load_model("incident_en")
+    assert m.window_size > 0 and m.window_weight > 0
+    politics = ("the president met the opposition leaders at the palace to discuss the economic plan and the budget "
+                "for next year , and the ministers said the talks on the reform of the constitution would go on . ")
+    bomb = "a powerful bomb exploded last night at the home of a judge , killing two guards , police said . "
+    toks = tokens(politics * 6 + bomb + politics * 2)
+    whole = _plain(m, toks)
+    assert m.window_max(toks) > whole  # the bomb's window scores higher than the diluted whole text
+
+
+def test_gang_killings_are_left_to_the_terms(taxonomy: Taxonomy) -> None:
+    # today's gang-crime words are absent from the MUC train split (whose
+    # drug-cartel killings are terrorist incidents): they switch the English
+    # model off, and the few violence words are not enough on their own
+    title = "Two shot dead outside a bar in Marseille"
+    text = ("Two men were shot dead and a third wounded outside a bar in northern Marseille overnight. "
+            "Prosecutors believe the killing is the latest settling of scores between drug gangs fighting "
+            "over dealing points; 30 people have been killed this year.")
+    assert "terrorism" not in tags(taxonomy, title, text)
+    topic = taxonomy.get("terrorism")
+    gang = {i for i in topic.model_bypass if topic.terms[i][1] < 0}  # counter-evidence
+    assert gang and {topic.terms[i][0] for i in gang} >= {"settling of scores", "reglement* de comptes"}
+    # counter-evidence is never evidence, and a terrorist attack in the same words is still tagged
+    got = tags(taxonomy, "Gunmen kill two in suspected terrorist attack",
+               "Police ruled out a settling of scores: the gunmen who killed two people outside a bar shouted "
+               "slogans of the Islamic State, and prosecutors opened a terrorism investigation.")
+    assert "terrorism" in got
+    assert all("settling" not in e.phrase.lower() for e in got["terrorism"].evidence)
+
+
+def test_model_pickles_without_its_lookup_table() -> None:
+    # the taxonomy (with its model) is pickled once per run to the extraction workers
+    import pickle
+
+    m = load_model("incident_en")
+    toks = tokens("A bomb exploded at the mayor's home last night, killing two guards, police said. " * 3)
+    z = m.logit(toks)  # builds the table
+    copy = pickle.loads(pickle.dumps(m))
+    assert "_table_cache" not in copy.__dict__ and copy == m
+    assert copy.logit(toks) == z

@@ -170,3 +170,71 @@ def test_journey_and_route_phrases_are_migration(taxonomy: Taxonomy) -> None:
     assert "migration" in topics(taxonomy, "Ils voulaient rejoindre l'Europe",
                                  "Partis de Dakar, ils ont traversé la Libye et la Méditerranée centrale pour "
                                  "rejoindre l'Europe.")
+
+
+def test_sea_crossing_smuggling_is_migrant_smuggling(taxonomy: Taxonomy) -> None:
+    # the only migration cues are the boat, the passengers and the route
+    en = topics(taxonomy, "Gang that ran zodiacs across the Alboran Sea broken up",
+                "Police in Almería arrested six men who organised crossings from the Algerian coast in zodiacs. "
+                "Passengers handed over up to 5,000 euros for a seat, and two of the men steered the boats.")
+    assert {"migrant_smuggling", "migration"} <= en
+    fr = topics(taxonomy, "Nador : des pilotes de zodiac arrêtés",
+                "La gendarmerie a arrêté trois hommes qui organisaient des départs en zodiac vers les côtes "
+                "espagnoles. Chaque passager avait payé 40 000 dirhams pour une place à bord.")
+    assert {"migrant_smuggling", "migration"} <= fr
+    es = topics(taxonomy, "Desarticulada una red de pateras",
+                "La Guardia Civil ha detenido a los organizadores de viajes en patera desde Argelia. Cobraban "
+                "4.000 euros por plaza.")
+    assert {"migrant_smuggling", "migration"} <= es
+
+
+def test_goods_smuggling_across_the_sea_is_not_migrant_smuggling(taxonomy: Taxonomy) -> None:
+    cigarettes = topics(taxonomy, "Cigarette smugglers caught crossing the Strait",
+                        "Customs officers stopped a speedboat carrying 3,000 cartons of cigarettes across the Strait "
+                        "of Gibraltar on Tuesday night. The smuggling network paid each of its pilots 2,000 euros per "
+                        "crossing, investigators said; the tobacco came from Gibraltar.")
+    assert "migrant_smuggling" not in cigarettes and "migration" not in cigarettes
+    resine = topics(taxonomy, "Trois passeurs de résine arrêtés dans le détroit",
+                    "Une embarcation transportant une tonne de résine de cannabis a été interceptée. Les passeurs, "
+                    "qui devaient rejoindre les côtes andalouses, étaient payés 4 000 euros par traversée par un "
+                    "réseau qui expédiait le haschich chaque semaine vers l'Espagne.")
+    assert "migrant_smuggling" not in resine
+    fuel = topics(taxonomy, "Contrebande de gasoil sur le fleuve",
+                  "Les douanes ont saisi deux pirogues chargées de gasoil de contrebande. Les passeurs traversaient "
+                  "la nuit depuis l'autre rive ; le carburant était revendu dans des stations clandestines.")
+    assert "migrant_smuggling" not in fuel
+
+
+def test_negative_weight_is_a_document_level_penalty() -> None:
+    data = {"topics": {"x": {"label": "X", "threshold": 0.5, "negative_window": 5,
+                             "terms": [{"weight": 1.5, "phrases": ["smugglers"]}],
+                             "negative_context": ["cigarettes"]}}}
+    text = "The smugglers were arrested at dawn by the police. " + "Later, cigarettes were found. " * 3
+    assert "x" in topics(compile_taxonomy(data), "Smugglers held", text)  # too far for the window
+    data["topics"]["x"]["negative_weight"] = 1.0
+    assert "x" not in topics(compile_taxonomy(data), "Smugglers held", text)
+    assert "x" in topics(compile_taxonomy(data), "Smugglers held", "The smugglers were arrested at dawn.")
+
+
+def test_traffickers_who_sell_crossings_are_smugglers(taxonomy: Taxonomy) -> None:
+    # many reports call smugglers "traffickers": a paid crossing is migrant smuggling
+    got = topics(taxonomy, "Traffickers held after boat sinks off Tarfaya",
+                 "Police arrested four traffickers after a boat bound for the Canary Islands sank off Tarfaya. "
+                 "Survivors said each of them had paid the traffickers 2,500 euros for the crossing.")
+    assert {"migrant_smuggling", "migration"} <= got
+    fr = topics(taxonomy, "Des trafiquants arrêtés à Dakhla",
+                "Cinq trafiquants soupçonnés d'avoir organisé le départ d'une pirogue vers les Canaries ont été "
+                "arrêtés. Les candidats au départ avaient versé 20 000 dirhams chacun.")
+    assert {"migrant_smuggling", "migration"} <= fr
+    # traffickers who exploit migrants, with no paid crossing described, are not smugglers
+    assert "migrant_smuggling" not in topics(
+        taxonomy, "Traffickers forced migrant women into prostitution",
+        "Police arrested six traffickers who recruited migrant women with false promises of jobs and forced "
+        "them into prostitution in Turin to repay debts; their passports were confiscated.")
+
+
+def test_rescue_crews_charged_with_aiding_illegal_immigration_are_not_smugglers(taxonomy: Taxonomy) -> None:
+    got = topics(taxonomy, "Rescue crew charged with aiding illegal immigration",
+                 "Prosecutors charged the captain of a charity rescue ship with aiding illegal immigration after "
+                 "it landed 80 people rescued off Libya. The NGO says no money changed hands.")
+    assert "migrant_smuggling" not in got and "migration" in got
