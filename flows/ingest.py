@@ -231,18 +231,21 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
             learned = sum(len(r.rules) for r in run.rules.values())
             if learned:
                 log.info("site boilerplate: %d rules learned for %d sources", learned, len(run.rules))
-            workers = extract_processes()
-            if workers > 1 and len(new_entries) >= PARALLEL_EXTRACT_MIN_PAGES:
-                run.pool, run.workers = tasks.extraction_pool(workers), workers
             progress.start("fetch", len(new_entries))
             progress.start("extract", len(new_entries))
-            # A pipeline over windows: window i+1 is fetched and window i
-            # extracted (worker processes) while window i-1 is deduped,
-            # tagged and loaded (threads); loads keep their order, so each
-            # window's dedupe sees the windows before it in the warehouse.
             fetching: asyncio.Future[list[Page]] = asyncio.ensure_future(_fetch(run, windows[0]))
             storing: asyncio.Future[None] | None = None
             try:
+                workers = extract_processes()
+                if workers > 1 and len(new_entries) >= PARALLEL_EXTRACT_MIN_PAGES:
+                    # started in a thread while the first window is fetched
+                    # (the forkserver's start blocks for a third of a second)
+                    run.pool = await asyncio.to_thread(tasks.extraction_pool, workers, run.shipped)
+                    run.workers = workers
+                # A pipeline over windows: window i+1 is fetched and window i
+                # extracted (worker processes) while window i-1 is deduped,
+                # tagged and loaded (threads); loads keep their order, so each
+                # window's dedupe sees the windows before it in the warehouse.
                 for i in range(len(windows)):
                     pages = await fetching
                     if i + 1 < len(windows):

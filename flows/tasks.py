@@ -8,12 +8,8 @@ not worth hashing, and a rerun should really rerun.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import pickle
-import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from prefect import task
@@ -21,20 +17,26 @@ from prefect.cache_policies import NONE
 
 from crawler.discover import Discovery, discover_source
 from crawler.fetch import Crawler
+from flows.workers import Chunk, ShippedTaxonomy, extract_chunk, extraction_pool  # noqa: F401 (re-exported)
 from newsflow import progress
 from newsflow.config import Source
 from newsflow.records import Article, Drop, FeedEntry, FetchRecord, Page, TopicTag
-from parsers.extract import extract_page
-from parsers.site_boilerplate import SAMPLE_SIZE, SiteRules, learn_site_rules, learning_paragraphs
+from parsers.site_boilerplate import (
+    SAMPLE_SIZE,
+    SiteRules,
+    learn_site_rules,
+    learning_paragraphs,
+)
 from parsers.urls import canonicalize
 from stories.dedupe import DedupeResult, dedupe, fingerprint, sketch
 from stories.model import Sketch
-from topics.tagger import tag_article, tag_articles
+from topics.tagger import tag_articles
 from topics.taxonomy import Taxonomy
 from warehouse import Warehouse
 from warehouse import pages as pages_store
 from warehouse.search import SearchIndex, rows_from_articles
 from warehouse.store import LoadResult
+
 
 @task(name="discover", cache_policy=NONE, task_run_name="discover · {source.id}")
 async def discover(crawler: Crawler, source: Source, validators: dict[str, tuple[str | None, str | None]]) -> Discovery:
@@ -93,84 +95,6 @@ def learn_rules(warehouse: Warehouse, sources: list[str], run_id: str | None) ->
         pages_store.save_site_rules(warehouse, src, rules, run_id, now)
         out[src] = rules
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class ShippedTaxonomy:
-    """A taxonomy as sent to the extraction workers: pickled once by the
-    flow, unpickled once per worker process (cached by version), instead of
-    pickling the compiled taxonomy (2 MB) for every chunk."""
-
-    version: str
-    blob: bytes
-
-    @classmethod
-    def of(cls, taxonomy: Taxonomy) -> ShippedTaxonomy:
-        return cls(taxonomy.version, pickle.dumps(taxonomy))
-
-
-_TAXONOMIES: dict[str, Taxonomy] = {}
-
-
-def _unship(shipped: ShippedTaxonomy) -> Taxonomy:
-    found = _TAXONOMIES.get(shipped.version)
-    if found is None:
-        found = _TAXONOMIES[shipped.version] = pickle.loads(shipped.blob)  # noqa: S301 (our own bytes)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    """What a chunk of pages gives.  Beside the extraction: each article's
-    content hash and story sketch (dedupe's per-article work) and its topics
-    (tagging is per article too), so this CPU work runs in the workers, side
-    by side, and not in the flow's process."""
-
-    articles: list[Article]  # with content hashes
-    drops: list[Drop]
-    packed: dict[str, bytes]  # page URL -> compressed HTML, for raw_pages
-    sketches: list[Sketch] = field(default_factory=list)
-    tags: list[list[TopicTag]] = field(default_factory=list)  # per article, in order
-    seconds: dict[str, float] = field(default_factory=dict)  # busy time: extract, dedupe (sketches), tag
-
-
-def extract_chunk(pages: list[Page], languages: dict[str, str], site_rules: dict[str, SiteRules] | None = None,
-                  taxonomy: ShippedTaxonomy | None = None) -> Chunk:
-    """Extract a chunk of pages (module-level, so a worker process can run
-    it).  Also compresses the HTML of each page that became an article, as
-    ``raw_pages`` stores it, and, with a ``taxonomy``, fingerprints,
-    sketches and tags the articles (see :class:`Chunk`)."""
-    t0 = time.process_time()
-    articles: list[Article] = []
-    drops: list[Drop] = []
-    packed: dict[str, bytes] = {}
-    for page in pages:
-        out = extract_page(page, languages.get(page.source), (site_rules or {}).get(page.source))
-        if isinstance(out, Article):
-            articles.append(out)
-            packed[page.final_url] = pages_store.pack(page.body)
-        else:
-            drops.append(out)
-    t1 = time.process_time()
-    if taxonomy is None:
-        return Chunk(articles, drops, packed, seconds={"extract": t1 - t0})
-    articles = fingerprint(articles)
-    sketches = sketch(articles)
-    t2 = time.process_time()
-    tax = _unship(taxonomy)
-    tags = [tag_article(a, tax) for a in articles]
-    t3 = time.process_time()
-    return Chunk(articles, drops, packed, sketches, tags, {"extract": t1 - t0, "dedupe": t2 - t1, "tag": t3 - t2})
-
-
-def extraction_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes for extraction, which is CPU-bound (HTML parsing).
-    forkserver with the extractor preloaded: workers start in well under a
-    second with trafilatura already imported, and nothing of the flow's
-    threads or event loop is forked."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["parsers.extract"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
 @task(name="extract", cache_policy=NONE, task_run_name="extract · {label}")

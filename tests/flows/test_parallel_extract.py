@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +74,26 @@ def test_tag_takes_the_workers_tags_and_tags_the_rest() -> None:
     assert by[c.article_id] == sorted(t.topic for t in tag_articles([c2], taxonomy))
     assert by[c.article_id] != sorted(t.topic for t in chunk.tags[2])
     assert by[d.article_id] == sorted(t.topic for t in chunk.tags[3])
+
+
+def test_the_pool_starts_its_workers_with_the_taxonomy_before_the_first_chunk() -> None:
+    """Workers are started (and given the run's taxonomy) when the pool is
+    made, so the first window's extraction does not wait for them; they
+    import no Prefect."""
+    from flows import workers
+
+    shipped = workers.ShippedTaxonomy.of(compile_taxonomy(read_toml(DEFAULT_TOPICS)))
+    pool = workers.extraction_pool(2, shipped)
+    try:
+        assert len(pool._processes) == 2  # spawned by extraction_pool itself, not by a first chunk
+        assert pool.submit(_has_taxonomy, shipped.version).result(timeout=120)
+    finally:
+        pool.shutdown()
+    # what the forkserver preloads for the workers does not bring Prefect in
+    code = "import sys, flows.workers; sys.exit('prefect' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2]).returncode == 0
+
+
+def _has_taxonomy(version: str) -> bool:
+    from flows import workers
+    return version in workers._TAXONOMIES
