@@ -198,10 +198,13 @@ def _cluster(out: list[Article], updates: list[Article], by_sketch: dict[str, Sk
         batch_df.update(set(by_sketch[a.article_id].counts.present()))
     n_docs = known.n_docs + len(out)
 
-    def df(key: int) -> int:
-        return known.df.get(key, 0) + batch_df[key]
-
-    feats = {a.article_id: vectorise(by_sketch[a.article_id].counts, df, n_docs) for a in [*out, *updates]}
+    # df of every feature vectorised below: stored + the batch's own (updates do not count in the batch)
+    dfs = {key: known.df.get(key, 0) + n for key, n in batch_df.items()}
+    for a in updates:
+        for key in by_sketch[a.article_id].counts.present():
+            if key not in dfs:
+                dfs[key] = known.df.get(key, 0)
+    feats = {a.article_id: vectorise(by_sketch[a.article_id].counts, dfs.__getitem__, n_docs) for a in [*out, *updates]}
     items = [Item(a.article_id, seen_at(a), feats[a.article_id], *forced[a.article_id]) for a in out]
     story_of = assign(items, StoryPool(known.members))
     members = []

@@ -153,8 +153,9 @@ def _top(weights: dict[int, float], k: int) -> dict[int, float]:
 def vectorise(c: Counts, df: Callable[[int], int], n_docs: int) -> Features:
     """TF-IDF vectors and retrieval keys from raw counts and document
     frequencies (``df(key)``: articles holding the feature, out of ``n_docs``)."""
-    words = _top({k: (1.0 + math.log(tf)) * idf(df(k), n_docs) for k, tf in c.words.items()}, MAX_WORDS)
-    ents = _top({k: idf(df(k), n_docs) for k in c.entities}, MAX_ENTITIES)
+    log, n1 = math.log, n_docs + 1  # idf() inlined (the same expression): a quarter of dedupe's time was calls
+    words = _top({k: (1.0 + log(tf)) * (log(n1 / (df(k) + 1)) + 1.0) for k, tf in c.words.items()}, MAX_WORDS)
+    ents = _top({k: log(n1 / (df(k) + 1)) + 1.0 for k in c.entities}, MAX_ENTITIES)
     return Features(words, ents, retrieval_keys(words, ents))
 
 
