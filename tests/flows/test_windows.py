@@ -72,3 +72,15 @@ def test_windows_start_small_and_chunks_split_evenly_across_workers() -> None:
     assert [len(c) for c in _balanced(entries[:3], 2, 50)] == [2, 1]
     assert [len(c) for c in _balanced(entries[:7], 1, 50)] == [7]
     assert _balanced([], 2, 50) == []
+
+
+def test_ingest_puts_arrow_on_the_c_allocator() -> None:
+    """run_ingest's Arrow tables come from malloc, not mimalloc's per-thread
+    heaps (see flows.ingest._arrow_on_malloc)."""
+    import pyarrow as pa
+
+    from flows.ingest import _arrow_on_malloc
+
+    _arrow_on_malloc()
+    assert pa.default_memory_pool().backend_name == "system"
+    assert pa.table({"x": [1, 2, 3]}).column("x").to_pylist() == [1, 2, 3]
