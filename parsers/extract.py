@@ -31,8 +31,8 @@ import lxml.etree
 import lxml.html
 import trafilatura
 from htmldate import find_date
-from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
 from trafilatura.external import SANITIZED_XPATH
+from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
 from trafilatura.settings import Document
 
 from newsflow.errors import ExtractError
@@ -55,6 +55,8 @@ MIN_SUMMARY_WORDS = 25  # a feed summary this long stands in for a page we canno
 FEED_SUMMARY_EXTRACTOR = "feed-summary"
 
 FULL_BELOW = 1000  # fast-mode texts shorter than this go through trafilatura's full cascade
+# how newsflow calls trafilatura.bare_extraction (metadata: see _metadata)
+TRAFILATURA_OPTIONS = {"include_comments": False, "with_metadata": False, "include_tables": False}
 _DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 
 
@@ -196,11 +198,10 @@ def _trafilatura(tree: lxml.html.HtmlElement, url: str) -> Document | None:
     """trafilatura's body: fast mode, then the full cascade when
     :func:`full_cascade_reason` says the fast result may not be final.
     (trafilatura copies the tree it is given, so both runs see the same.)"""
-    options = {"url": url, "include_comments": False, "with_metadata": False, "include_tables": False}
-    doc = trafilatura.bare_extraction(tree, fast=True, **options)
+    doc = trafilatura.bare_extraction(tree, url=url, fast=True, **TRAFILATURA_OPTIONS)
     if full_cascade_reason(doc) is None:
         return doc
-    return trafilatura.bare_extraction(tree, **options)
+    return trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
 
 
 def extract_page(page: Page, language: str | None = None, site_rules: SiteRules | None = None) -> Article | Drop:

@@ -103,6 +103,24 @@ def _metadata_pages(site: tuple[DemoSite, dict]) -> list[tuple[str, bytes]]:
     return out
 
 
+def _pruned_trees(site: tuple[DemoSite, dict]) -> list[tuple[str, object]]:
+    """(url, tree) of the _metadata_pages as extract_page has them when it
+    calls trafilatura: parsed and pruned (pages it drops before are left out)."""
+    from newsflow.errors import ExtractError
+    from parsers.html import decode_html, parse_tree
+    from parsers.page_structure import prune_non_article
+
+    out = []
+    for url, body in _metadata_pages(site):
+        try:
+            tree = parse_tree(decode_html(body, None)[0])
+        except ExtractError:  # a page extract_page drops before trafilatura
+            continue
+        prune_non_article(tree)
+        out.append((url, tree))
+    return out
+
+
 def test_metadata_matches_trafilaturas_own(site: tuple[DemoSite, dict]) -> None:
     """parsers.extract._metadata takes trafilatura's steps for title, author
     and date without the rest: it must find exactly what extract_metadata
@@ -111,19 +129,10 @@ def test_metadata_matches_trafilaturas_own(site: tuple[DemoSite, dict]) -> None:
 
     from trafilatura.metadata import extract_metadata
 
-    from newsflow.errors import ExtractError
     from parsers.extract import _DATE_PARAMS, _metadata
-    from parsers.html import decode_html, parse_tree
-    from parsers.page_structure import prune_non_article
 
-    pages = _metadata_pages(site)
     dated = 0
-    for url, body in pages:
-        try:
-            tree = parse_tree(decode_html(body, None)[0])
-        except ExtractError:  # a page extract_page drops before metadata
-            continue
-        prune_non_article(tree)
+    for url, tree in _pruned_trees(site):
         ours = _metadata(deepcopy(tree), url)
         theirs = extract_metadata(deepcopy(tree), url, _DATE_PARAMS)
         assert (ours.title, ours.author, ours.date) == (theirs.title, theirs.author, theirs.date), url
@@ -138,24 +147,14 @@ def test_fast_mode_first_gives_the_full_cascades_text(site: tuple[DemoSite, dict
     dev page when present (one of them, a live blog, needs the fallback)."""
     import trafilatura
 
-    from newsflow.errors import ExtractError
-    from parsers.extract import _trafilatura, full_cascade_reason
-    from parsers.html import decode_html, parse_tree
-    from parsers.page_structure import prune_non_article
+    from parsers.extract import TRAFILATURA_OPTIONS, _trafilatura, full_cascade_reason
 
     reasons = []
-    for url, body in _metadata_pages(site):
-        try:
-            tree = parse_tree(decode_html(body, None)[0])
-        except ExtractError:
-            continue
-        prune_non_article(tree)
+    for url, tree in _pruned_trees(site):
         ours = _trafilatura(tree, url)
-        full = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False,
-                                           include_tables=False)
+        full = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
         assert (ours.text if ours else None) == (full.text if full else None), url
-        fast = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False, with_metadata=False,
-                                           include_tables=False)
+        fast = trafilatura.bare_extraction(tree, url=url, fast=True, **TRAFILATURA_OPTIONS)
         reasons.append(full_cascade_reason(fast))
     assert reasons.count(None) >= len(reasons) // 2  # most pages are done in fast mode
 
@@ -163,7 +162,7 @@ def test_fast_mode_first_gives_the_full_cascades_text(site: tuple[DemoSite, dict
 def test_full_cascade_reasons() -> None:
     import trafilatura
 
-    from parsers.extract import FULL_BELOW, full_cascade_reason
+    from parsers.extract import FULL_BELOW, TRAFILATURA_OPTIONS, full_cascade_reason
     from parsers.html import parse_tree
 
     def paras(n: int) -> str:  # distinct paragraphs (trafilatura drops repeated ones)
@@ -172,8 +171,7 @@ def test_full_cascade_reasons() -> None:
 
     def fast(body: str) -> object:
         html = f"<html><head><title>t</title></head><body><article><h1>A title</h1>{body}</article></body></html>"
-        return trafilatura.bare_extraction(parse_tree(html), fast=True, include_comments=False, with_metadata=False,
-                                           include_tables=False)
+        return trafilatura.bare_extraction(parse_tree(html), fast=True, **TRAFILATURA_OPTIONS)
 
     long_enough = FULL_BELOW // 90 + 2
     assert full_cascade_reason(fast(paras(long_enough))) is None
