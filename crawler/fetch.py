@@ -23,7 +23,7 @@ from crawler.decode import CappedDecoder, TooLarge, UnsupportedEncoding
 from crawler.guard import BlockedAddressError
 from crawler.politeness import HostGate
 from crawler.robots import RobotsRules
-from newsflow import progress
+from newsflow import packing, progress
 from newsflow.config import FetchSettings, Politeness
 from newsflow.records import Drop, FeedEntry, FetchRecord, Page
 
@@ -288,10 +288,11 @@ class Crawler:
         except _Failure as exc:
             return None, Drop(stage, source, url, exc.reason, exc.detail)
 
-    async def fetch_pages(self, entries: list[FeedEntry], source: str,
-                          workers: int = 2) -> tuple[list[Page], list[Drop]]:
+    async def fetch_pages(self, entries: list[FeedEntry], source: str, workers: int = 2,
+                          pack: bool = False) -> tuple[list[Page], list[Drop]]:
         """Fetch article pages of one source with ``workers`` concurrent
-        requests (the host gate still applies).  After ``circuit_breaker``
+        requests (the host gate still applies); with ``pack``, each page's
+        body is compressed as it arrives (see :mod:`newsflow.packing`).  After ``circuit_breaker``
         consecutive failures the rest of the source is skipped for this run
         (across calls: the flow fetches in windows), each skipped page
         recorded with reason ``circuit_open``."""
@@ -320,8 +321,9 @@ class Crawler:
                 assert body is not None
                 self._failures_in_a_row[source] = 0
                 pages.append(Page(url=entry.url, final_url=body.final_url, source=source, status=body.status,
-                                  content_type=body.content_type, charset=body.charset, body=body.body,
-                                  fetched_at=body.fetched_at, entry=entry))
+                                  content_type=body.content_type, charset=body.charset,
+                                  body=packing.pack(body.body) if pack else body.body,
+                                  fetched_at=body.fetched_at, entry=entry, packed=pack))
 
         await asyncio.gather(*(worker() for _ in range(max(1, workers))))
         return pages, drops

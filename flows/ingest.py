@@ -35,7 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -188,7 +188,6 @@ class _Run:
     drops: list[Drop] = field(default_factory=list)  # not loaded yet
     retry_sources: set[str] = field(default_factory=set)  # keep old feed validators (see _feed_state)
     extracted: int = 0  # pages through extraction so far (chunk labels)
-    packed: dict[str, bytes] = field(default_factory=dict)  # page URL -> compressed HTML, from the workers
     shipped: tasks.ShippedTaxonomy | None = None  # the taxonomy, pickled once for the workers
 
 
@@ -263,9 +262,6 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                     if i + 1 < len(windows):
                         fetching = asyncio.ensure_future(_fetch(run, windows[i + 1]))
                     extracted = await _extract(run, pages)
-                    # the store needs the pages' fetch metadata, not their
-                    # HTML: the workers sent it back compressed (run.packed)
-                    pages = [replace(p, body=b"") if p.final_url in run.packed else p for p in pages]
                     if storing is not None:
                         await storing
                     storing = asyncio.ensure_future(_store(run, extracted, pages, last=i + 1 == len(windows)))
@@ -404,7 +400,6 @@ async def _extract(run: _Run, pages: list[Page]) -> _Extracted:
             for a, tags in zip(chunk.articles, chunk.tags, strict=True):
                 out.tagged[(a.article_id, a.content_hash)] = tags
         run.drops.extend(chunk.drops)
-        run.packed.update(chunk.packed)
         for d in chunk.drops:
             summary.count(d.source, "extract_failures")
         for stage in ("dedupe", "tag"):  # worker time, summed over the workers
@@ -439,11 +434,10 @@ async def _store(run: _Run, extracted: _Extracted, pages: list[Page], last: bool
     for d in drops:
         summary.drop(d)
     with summary.timed("load"):
-        packed = {p.final_url: run.packed.pop(p.final_url) for p in pages if p.final_url in run.packed}
         result = await tasks.load(run.warehouse, summary.run_id, quote(deduped), quote(tags), quote(fetches),
                                   quote(drops), run.taxonomy.version,
                                   quote(_feed_state(run.discoveries, run.retry_sources) if last else []),
-                                  quote({p.final_url: p for p in pages}), quote(packed))
+                                  quote({p.final_url: p for p in pages}))
     topics_of: dict[str, list[str]] = defaultdict(list)
     for t in tags:
         topics_of[t.article_id].append(t.topic)

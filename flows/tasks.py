@@ -69,7 +69,7 @@ def skip_known(warehouse: Warehouse, entries: list[FeedEntry], refetch: bool = F
 async def _fetch_source(crawler: Crawler, source: Source, entries: list[FeedEntry]) -> tuple[list[Page], list[Drop]]:
     for e in entries:
         crawler.register(e.url, source.politeness)
-    return await crawler.fetch_pages(entries, source.id, workers=source.politeness.max_concurrency)
+    return await crawler.fetch_pages(entries, source.id, workers=source.politeness.max_concurrency, pack=True)
 
 
 @task(name="fetch", cache_policy=NONE, task_run_name="fetch · {label}")
@@ -163,10 +163,9 @@ async def tag(articles: list[Article], taxonomy: Taxonomy, done: TaggedBy | None
 @task(name="load", cache_policy=NONE)
 async def load(warehouse: Warehouse, run_id: str, deduped: DedupeResult, tags: list[TopicTag],
                fetches: list[FetchRecord], drops: list[Drop], taxonomy_version: str,
-               feed_state: list[tuple[str, str, str | None, str | None, int]], fetched: dict[str, Page],
-               packed: dict[str, bytes] | None = None) -> LoadResult:
+               feed_state: list[tuple[str, str, str | None, str | None, int]], fetched: dict[str, Page]) -> LoadResult:
     def run() -> LoadResult:
-        raw = pages_store.raw_rows([*deduped.articles, *deduped.updates], fetched, packed)
+        raw = pages_store.raw_rows([*deduped.articles, *deduped.updates], fetched)
         return warehouse.load(run_id, deduped.articles, tags, fetches, drops, deduped.aliases, taxonomy_version,
                               updates=deduped.updates, feed_state=feed_state, story_rows=deduped.story_rows,
                               raw_pages=raw)

@@ -23,7 +23,6 @@ from stories.dedupe import fingerprint, sketch
 from stories.model import Sketch
 from topics.tagger import tag_article
 from topics.taxonomy import Taxonomy
-from warehouse import pages as pages_store
 
 _log = logging.getLogger(__name__)
 
@@ -61,7 +60,6 @@ class Chunk:
 
     articles: list[Article]  # with content hashes
     drops: list[Drop]
-    packed: dict[str, bytes]  # page URL -> compressed HTML, for raw_pages
     sketches: list[Sketch] = field(default_factory=list)
     tags: list[list[TopicTag]] = field(default_factory=list)  # per article, in order
     seconds: dict[str, float] = field(default_factory=dict)  # busy time: extract, dedupe (sketches), tag
@@ -70,30 +68,27 @@ class Chunk:
 def extract_chunk(pages: list[Page], languages: dict[str, str], site_rules: dict[str, SiteRules] | None = None,
                   taxonomy: ShippedTaxonomy | None = None) -> Chunk:
     """Extract a chunk of pages (module-level, so a worker process can run
-    it).  Also compresses the HTML of each page that became an article, as
-    ``raw_pages`` stores it, and, with a ``taxonomy``, fingerprints,
-    sketches and tags the articles (see :class:`Chunk`)."""
+    it).  With a ``taxonomy``, it also fingerprints, sketches and tags the
+    articles (see :class:`Chunk`)."""
     t0 = time.process_time()
     articles: list[Article] = []
     drops: list[Drop] = []
-    packed: dict[str, bytes] = {}
     for page in pages:
         out = extract_page(page, languages.get(page.source), (site_rules or {}).get(page.source))
         if isinstance(out, Article):
             articles.append(out)
-            packed[page.final_url] = pages_store.pack(page.body)
         else:
             drops.append(out)
     t1 = time.process_time()
     if taxonomy is None:
-        return Chunk(articles, drops, packed, seconds={"extract": t1 - t0})
+        return Chunk(articles, drops, seconds={"extract": t1 - t0})
     articles = fingerprint(articles)
     sketches = sketch(articles)
     t2 = time.process_time()
     tax = _unship(taxonomy)
     tags = [tag_article(a, tax) for a in articles]
     t3 = time.process_time()
-    return Chunk(articles, drops, packed, sketches, tags, {"extract": t1 - t0, "dedupe": t2 - t1, "tag": t3 - t2})
+    return Chunk(articles, drops, sketches, tags, {"extract": t1 - t0, "dedupe": t2 - t1, "tag": t3 - t2})
 
 
 def warm(taxonomy: ShippedTaxonomy | None) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from newsflow.packing import unpack
+
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
@@ -53,6 +55,11 @@ class Page:
     body: bytes
     fetched_at: datetime
     entry: FeedEntry | None = None
+    packed: bool = False  # ``body`` is compressed (see newsflow.packing); read it with html()
+
+    def html(self) -> bytes:
+        """The page's bytes as served."""
+        return unpack(self.body) if self.packed else self.body
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,7 +209,7 @@ def extract_page(page: Page, language: str | None = None, site_rules: SiteRules 
     ``site_rules`` the boilerplate learned from earlier articles of the
     page's site (see :mod:`parsers.site_boilerplate`), if any."""
     try:
-        html_text, _encoding = decode_html(page.body, page.charset)
+        html_text, _encoding = decode_html(page.html(), page.charset)
         tree = parse_tree(html_text)
     except ExtractError as exc:
         return Drop("extract", page.source, page.url, exc.reason, exc.message)

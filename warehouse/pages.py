@@ -39,6 +39,7 @@ import pyarrow as pa
 import zstandard
 
 from newsflow.errors import WarehouseError
+from newsflow.packing import pack, unpack
 from newsflow.records import Article, FeedEntry, Page, Removal
 from parsers.site_boilerplate import SiteRules
 
@@ -54,42 +55,20 @@ RAW_SCHEMA = pa.schema([
 PACK_SUFFIX = ".pack"
 
 
-# zstd level 3 (python-zstandard, the maintained binding of the reference
-# library): on the pipeline benchmark's pages (239 KB on average) 0.46 ms a
-# page against 1.46 ms for zlib level 3, and 18% fewer bytes (0.183 vs 0.222
-# of the HTML); it was 7% of the extraction workers' CPU with zlib.
-ZSTD_LEVEL = 3
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # every zstd frame starts so; a zlib stream starts 0x?8
-
-
-def pack(body: bytes) -> bytes:
-    """A page's HTML as stored in a pack (one zstd frame)."""
-    return zstandard.compress(body, ZSTD_LEVEL)
-
-
-def unpack(blob: bytes) -> bytes:
-    """A stored page's HTML: a zstd frame, or a zlib stream written before
-    zstd.  Raises ``zstandard.ZstdError`` or ``zlib.error`` on bad bytes."""
-    if blob[:4] == _ZSTD_MAGIC:
-        return zstandard.decompress(blob)
-    return zlib.decompress(blob)
-
-
-def raw_rows(articles: Sequence[Article], pages: dict[str, Page], packed: dict[str, bytes] | None = None) -> pa.Table:
+def raw_rows(articles: Sequence[Article], pages: dict[str, Page]) -> pa.Table:
     """Rows for ``raw_pages``: each article with the page it came from
-    (``pages`` is keyed by the page's final URL, which is ``Article.url``);
-    ``packed`` holds pages already compressed (by the extraction workers)."""
+    (``pages`` is keyed by the page's final URL, which is ``Article.url``).
+    A page fetched packed (see :mod:`newsflow.packing`) is stored as it is."""
     rows: list[dict[str, Any]] = []
     for a in articles:
         page = pages.get(a.url)
         if page is None:
             continue
         e = page.entry
-        html = (packed or {}).get(a.url)
         rows.append({
             "article_id": a.article_id, "url": page.final_url, "fetched_at": page.fetched_at,
             "http_status": page.status, "content_type": page.content_type, "charset": page.charset,
-            "html_zlib": html if html is not None else pack(page.body), "feed_url": e.feed_url if e else None,
+            "html_zlib": page.body if page.packed else pack(page.body), "feed_url": e.feed_url if e else None,
             "feed_title": e.title if e else None, "feed_published": e.published_at if e else None,
             "feed_summary": e.summary if e else None,
         })

@@ -16,6 +16,7 @@ Tables are created by migration ``003_stories.sql``.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -46,17 +47,45 @@ KEY_SCHEMA = pa.schema([("key", pa.int64()), ("story_id", pa.string()), ("articl
 DF_SCHEMA = pa.schema([("key", pa.int64()), ("df", pa.int32())])
 
 
+def spans(times: Sequence[datetime], window: timedelta = WINDOW) -> list[tuple[datetime, datetime, datetime, datetime]]:
+    """The batch's times as disjoint spans ``(lo, hi, first, last)``: the
+    union of ``[t - window, t + window]`` over the times ``t``, each span with
+    the first and last time inside it.  A story member matters to the batch
+    only inside a span (clustering looks ``window`` either way), so a batch
+    holding one article with an old date (a page that misreports its date)
+    adds one more short span instead of stretching a single range over
+    everything stored between the two dates."""
+    out: list[tuple[datetime, datetime, datetime, datetime]] = []
+    for t in sorted(times):
+        if out and t - window <= out[-1][1]:
+            lo, _, first, _ = out[-1]
+            out[-1] = (lo, t + window, first, t)
+        else:
+            out.append((t - window, t + window, t, t))
+    return out
+
+
 def lookup(con: duckdb.DuckDBPyConnection, sketches: Sequence[Sketch], window: timedelta = WINDOW) -> StoryKnown:
     """What the warehouse holds around the batch ``sketches``."""
     if not sketches:
         return StoryKnown()
+    batch_spans = spans([s.seen_at for s in sketches], window)
+    starts = [lo for lo, _, _, _ in batch_spans]
+    span_of = [bisect_right(starts, s.seen_at) - 1 for s in sketches]
     bands = pa.table({"band_key": pa.array([k for s in sketches for k in s.band_keys], pa.int64())})
     feats = pa.table({
         "key": pa.array([k for s in sketches for k in s.counts.present()], pa.int64()),
+        "span": pa.array([i for s, i in zip(sketches, span_of, strict=True) for _ in s.counts.present()], pa.int32()),
         "q_at": pa.array([s.seen_at for s in sketches for _ in s.counts.present()], TS),
+    })
+    span_table = pa.table({
+        "span": pa.array(range(len(batch_spans)), pa.int32()),
+        "lo": pa.array([sp[0] for sp in batch_spans], TS), "hi": pa.array([sp[1] for sp in batch_spans], TS),
+        "first": pa.array([sp[2] for sp in batch_spans], TS), "last": pa.array([sp[3] for sp in batch_spans], TS),
     })
     con.register("q_bands", bands)
     con.register("q_feats", feats)
+    con.register("q_spans", span_table)
     try:
         near = con.execute(
             "WITH hits AS (SELECT DISTINCT l.band_key, l.article_id FROM (SELECT DISTINCT band_key FROM q_bands) q"
@@ -69,28 +98,30 @@ def lookup(con: duckdb.DuckDBPyConnection, sketches: Sequence[Sketch], window: t
             lsh[band].append(aid)
             if aid not in stored:
                 stored[aid] = StoredSketch(aid, sid, dup, at, from_bytes(blob))
-        lo = min(s.seen_at for s in sketches) - window
-        hi = max(s.seen_at for s in sketches) + window
+        # Candidate stories: a retrieval key of the batch filed within the
+        # window of the batch's articles holding that key (per span, so the
+        # range of a key stays inside one span).  Their members: those inside
+        # a span, at most 2 x MAX_MEMBERS per story, the closest in time to
+        # the batch (scoring uses a story's MAX_MEMBERS members closest in
+        # time to the article, so a big story costs no more than a small one).
         members = con.execute(
-            "WITH q AS (SELECT key, min(q_at) AS lo, max(q_at) AS hi FROM q_feats GROUP BY key),"
+            "WITH q AS (SELECT key, span, min(q_at) AS lo, max(q_at) AS hi FROM q_feats GROUP BY key, span),"
             " cand AS (SELECT DISTINCT k.story_id FROM q JOIN story_keys k USING (key)"
             "  WHERE k.seen_at BETWEEN q.lo - ?::INTERVAL AND q.hi + ?::INTERVAL"
             f"  LIMIT {MAX_CANDIDATE_STORIES})"
             " SELECT m.article_id, m.story_id, m.seen_at, m.word_keys, m.word_weights, m.entity_keys, m.entity_weights"
-            " FROM story_members m JOIN cand USING (story_id) WHERE m.seen_at BETWEEN ? AND ?"
-            # Scoring uses a story's MAX_MEMBERS members closest in time to the
-            # article; keep, per story, the 2 x MAX_MEMBERS closest to the
-            # batch's time span, so a big story costs no more than a small one.
+            " FROM story_members m JOIN cand USING (story_id) JOIN q_spans s ON m.seen_at BETWEEN s.lo AND s.hi"
             " QUALIFY row_number() OVER (PARTITION BY m.story_id ORDER BY"
-            "  greatest(epoch(?::TIMESTAMPTZ) - epoch(m.seen_at), epoch(m.seen_at) - epoch(?::TIMESTAMPTZ), 0),"
-            f"  m.article_id) <= {2 * MAX_MEMBERS}",
-            [window, window, lo, hi, lo + window, hi - window]).fetchall()
+            "  greatest(epoch(s.first) - epoch(m.seen_at), epoch(m.seen_at) - epoch(s.last), 0), m.article_id)"
+            f"  <= {2 * MAX_MEMBERS}",
+            [window, window]).fetchall()
         df_rows = con.execute(
             "SELECT d.key, d.df FROM (SELECT DISTINCT key FROM q_feats) q JOIN story_term_df d USING (key)").fetchall()
         n_row = con.execute("SELECT count(*) FROM story_members").fetchone()
     finally:
         con.unregister("q_bands")
         con.unregister("q_feats")
+        con.unregister("q_spans")
     return StoryKnown(
         lsh={k: tuple(sorted(v)) for k, v in lsh.items()}, sketches=stored,
         members=tuple(_member(*row) for row in members),

@@ -22,13 +22,27 @@ def run(coro: Any) -> Any:
 
 
 async def _fetch_all(server: FaultServer, paths: list[str], settings: FetchSettings = FAST,
-                     allow_private: bool = True) -> tuple[Crawler, list, list]:
+                     allow_private: bool = True, pack: bool = False) -> tuple[Crawler, list, list]:
     async with make_client(settings, allow_private_hosts=allow_private) as client:
         crawler = Crawler(client, settings)
         crawler.register(server.base_url, Politeness(rate_limit=100, max_concurrency=4))
         entries = [FeedEntry(url=server.url(p), source="s", feed_url=server.url("/feed")) for p in paths]
-        pages, drops = await crawler.fetch_pages(entries, "s", workers=4)
+        pages, drops = await crawler.fetch_pages(entries, "s", workers=4, pack=pack)
         return crawler, pages, drops
+
+
+def test_pages_fetched_packed_arrive_compressed_and_read_back_whole(server: FaultServer) -> None:
+    """The ingest flow fetches packed: a window of pages waits for its
+    extraction compressed, a fifth of its size or less."""
+    server.routes.update({"/a": Reply(body=PAGE), "/gz": Reply(body=gzip.compress(PAGE), headers={"Content-Encoding": "gzip"})})
+    crawler, pages, drops = run(_fetch_all(server, ["/a", "/gz"], pack=True))
+    assert drops == [] and len(pages) == 2
+    for page in pages:
+        assert page.packed and len(page.body) < len(PAGE) / 5
+        assert page.html() == PAGE  # what the server sent, after its Content-Encoding
+    assert [r.bytes for r in crawler.records if r.kind == "article"] == [len(PAGE)] * 2  # logged as served
+    _, plain, _ = run(_fetch_all(server, ["/a"]))
+    assert not plain[0].packed and plain[0].body == plain[0].html() == PAGE
 
 
 def _reasons(drops: list) -> dict[str, str]:

@@ -53,6 +53,18 @@ def test_html_goes_to_a_pack_beside_the_warehouse_and_reads_back(tmp_path: Path)
     assert usage["pack_bytes"] == usage["referenced_bytes"] > 0
 
 
+def test_a_page_fetched_packed_is_stored_as_it_came(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    a, b = art("a"), art("b")
+    frame = pages.pack(page(a).body)
+    raw = pages.raw_rows([a, b], {a.url: replace(page(a), body=frame, packed=True), b.url: page(b)})
+    assert raw.column("html_zlib").to_pylist() == [frame, pages.pack(page(b).body)]  # not packed twice
+    wh.load("run-1", [a, b], [], [], [], [], "v1", raw_pages=raw)
+    stored, bad = pages.read_pages(wh, None, None, None)
+    assert bad == [] and [(aid, p.body) for p, aid in stored] == [("a", page(a).body), ("b", page(b).body)]
+
+
 def test_a_rolled_back_load_leaves_unreferenced_bytes_never_a_dangling_row(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
     wh.migrate()
@@ -122,3 +134,22 @@ def test_bytes_that_are_neither_zstd_nor_zlib_raise() -> None:
         pages.unpack(b"<p>plain</p>")
     with pytest.raises(pages.zstandard.ZstdError):
         pages.unpack(pages.pack(b"<p>x</p>" * 100)[:-5])  # a cut frame
+
+
+def test_a_packed_page_holds_only_its_frame_in_memory() -> None:
+    """A packed page costs memory for its compressed bytes, not for the page
+    it came from (python-zstandard's own result keeps a buffer as large as
+    the input)."""
+    import tracemalloc
+
+    body = b"".join(b"<p>paragraph %d of a long page, with words</p>" % i for i in range(20_000))
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        frame = pages.pack(body)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(frame) < len(body) / 10
+    assert held < 2 * len(frame) + 10_000, (held, len(frame), len(body))
+    assert pages.unpack(frame) == body

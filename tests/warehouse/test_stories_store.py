@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -135,3 +136,33 @@ def test_lookup_keeps_the_members_of_a_big_story_closest_to_the_batch(tmp_path: 
     known = stories_store.StoryStore(wh).lookup(sk)
     got = sorted(int(m.article_id[1:]) for m in known.members if m.story_id == "big")
     assert got == list(range(2 * MAX_MEMBERS))  # the 80 nearest in time, not all 120
+
+
+def test_spans_merge_overlapping_windows_and_keep_far_times_apart() -> None:
+    w = timedelta(days=4)
+    times = [T0, T0 + timedelta(days=1), T0 - timedelta(days=400), T0 + timedelta(days=7)]
+    assert stories_store.spans(times, w) == [
+        (T0 - timedelta(days=404), T0 - timedelta(days=396), T0 - timedelta(days=400), T0 - timedelta(days=400)),
+        (T0 - w, T0 + timedelta(days=11), T0, T0 + timedelta(days=7)),
+    ]
+
+
+def test_an_old_dated_article_does_not_pull_in_everything_stored_since(tmp_path: Path) -> None:
+    """A batch of today's articles plus one page that claims a date 100 days
+    back: the lookup holds the members near either date, not the 100 days
+    of stories in between (which a single min-max range would)."""
+    from stories.features import feature_key
+
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    key = feature_key("w:mauritania")
+    with wh.connect() as con:  # one story a day for 120 days, each filed under the same key
+        con.execute("INSERT INTO story_members SELECT 'd' || i, 's' || i, NULL, ?::TIMESTAMPTZ - to_days(i),"
+                    " NULL, [?], [1.0], [], [] FROM range(120) t(i)", [T0, key])
+        con.execute("INSERT INTO story_keys SELECT ?, 's' || i, 'd' || i, ?::TIMESTAMPTZ - to_days(i)"
+                    " FROM range(120) t(i)", [key, T0])
+    today = art("today", OTHER + " Mauritania.", 0)
+    old = replace(art("old", WIRE + " Mauritania.", 0), published_at=T0 - timedelta(days=100))
+    known = StoryStore(wh).lookup(sketch(fingerprint([today, old])))
+    got = sorted(int(m.article_id[1:]) for m in known.members)
+    assert got == [0, 1, 2, 3, 4, 96, 97, 98, 99, 100, 101, 102, 103, 104]
