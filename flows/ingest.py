@@ -50,7 +50,7 @@ from crawler.client import make_client
 from crawler.discover import Discovery
 from crawler.fetch import Crawler
 from flows import report, tasks
-from newsflow import progress
+from newsflow import malloc, progress
 from newsflow.config import SourcesConfig, load_sources, read_toml
 from newsflow.errors import NewsflowError, WarehouseError
 from newsflow.records import Article, Drop, FeedEntry, Page, TopicTag
@@ -222,6 +222,7 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
     the current one is extracted and the previous one stored.  The read copy is published once, at the end."""
     log = logger or logging.getLogger("newsflow.ingest")
     _arrow_on_malloc()
+    malloc.fix_mmap_threshold()  # see newsflow/malloc.py: peak RSS of long runs
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     summary = RunSummary(run_id)

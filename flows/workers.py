@@ -16,6 +16,7 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from newsflow import malloc
 from newsflow.records import Article, Drop, Page, TopicTag
 from parsers.extract import extract_page
 from parsers.site_boilerplate import SiteRules
@@ -94,6 +95,7 @@ def extract_chunk(pages: list[Page], languages: dict[str, str], site_rules: dict
 def warm(taxonomy: ShippedTaxonomy | None) -> int:
     """A no-op chunk: makes the pool start a worker and, given the run's
     taxonomy, unpickle it there.  Returns the worker's pid."""
+    malloc.fix_mmap_threshold()  # workers parse whole pages: see newsflow/malloc.py
     if taxonomy is not None:
         _unship(taxonomy)
     return os.getpid()
