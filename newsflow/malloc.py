@@ -47,9 +47,11 @@ def fix_mmap_threshold() -> bool:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         mallopt = libc.mallopt
-        libc.gnu_get_libc_version  # glibc only (musl has a mallopt that does nothing)
     except (OSError, AttributeError) as exc:
         log.debug("malloc left as it is: %s", exc)
+        return False
+    if not hasattr(libc, "gnu_get_libc_version"):  # not glibc (musl has a mallopt that does nothing)
+        log.debug("malloc left as it is: the C library is not glibc")
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     _done = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
