@@ -21,6 +21,8 @@ from topics.taxonomy import compile_taxonomy
 from warehouse import Warehouse, pages
 from warehouse.search import SearchIndex, rows_from_articles
 
+BATCH_PAGES = 200  # pages read back, extracted and loaded together
+
 
 def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list[str] | None = None,
                   everything: bool = False, logger: logging.Logger | logging.LoggerAdapter[Any] | None = None,
@@ -33,43 +35,52 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
     wh.migrate()
     taxonomy = compile_taxonomy(read_toml(taxonomy_file or DEFAULT_TOPICS))
     run_id = "reprocess-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    stored, unreadable = pages.read_pages(wh, None, None if everything else EXTRACTOR, sources)
-    wh.start_run(run_id, flow_run_id, sorted({p.source for p, _ in stored} | {u.source for u in unreadable}))
-    _, rows = wh.query("SELECT article_id, text, language, story_id, duplicate_of FROM articles WHERE article_id IN"
-                       " (SELECT unnest(?))", [[aid for _, aid in stored]])
-    current = {aid: (text, lang, sid, dup) for aid, text, lang, sid, dup in rows}
-    rules = pages.site_rules(wh, sorted({p.source for p, _ in stored}))
-    updates: list[Article] = []
-    drops = [Drop("reprocess", u.source, u.url, "raw_page_unreadable", u.detail) for u in unreadable]
-    same: list[str] = []
-    for page, aid in stored:
-        text, lang, story_id, dup = current[aid]
-        out = extract_page(page, lang, rules.get(page.source))
-        if isinstance(out, Drop):
-            drops.append(replace(out, stage="reprocess"))
-            continue
-        if out.text == text:
-            same.append(aid)
-            continue
-        updates.append(replace(out, article_id=aid, story_id=story_id, duplicate_of=dup,
-                               language=out.language or lang))
-    updates = fingerprint(updates)
-    tags = tag_articles(updates, taxonomy)
-    wh.load(run_id, [], tags, [], drops, [], taxonomy.version, updates=updates)
-    if updates:
-        SearchIndex.for_warehouse(wh.path).index(rows_from_articles(updates))
-    if same:
-        with wh.connect() as con:
-            con.execute("UPDATE articles SET extractor = ? WHERE article_id IN (SELECT unnest(?))", [EXTRACTOR, same])
-    total = len(stored) + len(unreadable)
-    summary = {"run_id": run_id, "pages": total, "changed": len(updates), "unchanged": len(same),
-               "failed": len(drops), "extractor": EXTRACTOR,
-               "changed_articles": [a.article_id for a in updates]}
-    wh.finish_run(run_id, "completed", {"extracted": len(updates) + len(same)},
-                  f"reprocessed {total} pages: {len(updates)} texts changed, {len(same)} unchanged, {len(drops)} failed")
+    stored = pages.StoredPages(wh, None, None if everything else EXTRACTOR, sources)
+    wh.start_run(run_id, flow_run_id, stored.sources)
+    rules = pages.site_rules(wh, stored.sources)
+    index = SearchIndex.for_warehouse(wh.path)
+    changed: list[str] = []
+    unchanged = failed = 0
+    # a batch at a time: its pages' HTML, extraction, tags and one load; a
+    # warehouse of any size is gone through in the memory of one batch
+    for batch, unreadable in stored.batches(BATCH_PAGES):
+        _, rows = wh.query("SELECT article_id, text, language, story_id, duplicate_of FROM articles"
+                           " WHERE article_id IN (SELECT unnest(?))", [[aid for _, aid in batch]])
+        current = {aid: (text, lang, sid, dup) for aid, text, lang, sid, dup in rows}
+        updates: list[Article] = []
+        drops = [Drop("reprocess", u.source, u.url, "raw_page_unreadable", u.detail) for u in unreadable]
+        same: list[str] = []
+        for page, aid in batch:
+            text, lang, story_id, dup = current[aid]
+            out = extract_page(page, lang, rules.get(page.source))
+            if isinstance(out, Drop):
+                drops.append(replace(out, stage="reprocess"))
+                continue
+            if out.text == text:
+                same.append(aid)
+                continue
+            updates.append(replace(out, article_id=aid, story_id=story_id, duplicate_of=dup,
+                                   language=out.language or lang))
+        updates = fingerprint(updates)
+        tags = tag_articles(updates, taxonomy)
+        wh.load(run_id, [], tags, [], drops, [], taxonomy.version, updates=updates)
+        if updates:
+            index.index(rows_from_articles(updates))
+        if same:
+            with wh.connect() as con:
+                con.execute("UPDATE articles SET extractor = ? WHERE article_id IN (SELECT unnest(?))",
+                            [EXTRACTOR, same])
+        changed.extend(a.article_id for a in updates)
+        unchanged += len(same)
+        failed += len(drops)
+    total = len(stored)
+    updates_n, same_n, drops_n = len(changed), unchanged, failed
+    summary = {"run_id": run_id, "pages": total, "changed": updates_n, "unchanged": same_n,
+               "failed": drops_n, "extractor": EXTRACTOR, "changed_articles": changed}
+    wh.finish_run(run_id, "completed", {"extracted": updates_n + same_n},
+                  f"reprocessed {total} pages: {updates_n} texts changed, {same_n} unchanged, {drops_n} failed")
     wh.publish()
-    log.info("reprocess: %d pages, %d texts changed, %d unchanged, %d failed", total, len(updates),
-             len(same), len(drops))
+    log.info("reprocess: %d pages, %d texts changed, %d unchanged, %d failed", total, updates_n, same_n, drops_n)
     return summary
 
 

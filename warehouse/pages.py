@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -159,40 +159,73 @@ def read_pages(wh: Warehouse, article_ids: Sequence[str] | None, extractor_not: 
     """Stored pages as (Page, article_id): of ``article_ids``, or of the
     articles whose extractor differs from ``extractor_not``, optionally only
     for ``sources``.  Pages whose HTML cannot be read back (a pack file
-    missing or cut short, corrupt bytes) come second, each with its reason."""
-    where, params = ["TRUE"], []
-    if article_ids is not None:
-        where.append("a.article_id IN (SELECT unnest(?))")
-        params.append(list(article_ids))
-    if extractor_not is not None:
-        where.append("a.extractor IS DISTINCT FROM ?")
-        params.append(extractor_not)
-    if sources:
-        where.append("list_contains(?, a.source)")
-        params.append(list(sources))
-    _, rows = wh.query(
-        "SELECT a.article_id, a.source, r.url, r.fetched_at, r.http_status, r.content_type, r.charset, r.html_zlib,"
-        " r.pack, r.pack_offset, r.pack_length, r.feed_url, r.feed_title, r.feed_published, r.feed_summary"
-        f" FROM articles a JOIN raw_pages r USING (article_id) WHERE {' AND '.join(where)}"
-        " ORDER BY r.pack, r.pack_offset, a.article_id",
-        params)
+    missing or cut short, corrupt bytes) come second, each with its reason.
+    All of them at once: see :class:`StoredPages` to go through many."""
+    stored = StoredPages(wh, article_ids, extractor_not, sources)
     out: list[tuple[Page, str]] = []
     bad: list[Unreadable] = []
-    with ExitStack() as stack:
-        packs = _Packs(pack_dir(wh.path), stack)
-        for (aid, source, url, fetched, status, ctype, charset, blob, pack, offset, length,
-             feed_url, ftitle, fpub, fsum) in rows:
-            try:
-                body = unpack(blob if blob is not None else packs.read(pack, offset, length))
-            except (OSError, WarehouseError, zlib.error, zstandard.ZstdError) as exc:
-                bad.append(Unreadable(aid, source, url, f"{type(exc).__name__}: {exc}"))
-                continue
-            entry = FeedEntry(url=url, source=source, feed_url=feed_url or "", title=ftitle, published_at=fpub,
-                              summary=fsum) if feed_url else None
-            out.append((Page(url=url, final_url=url, source=source, status=status or 200, content_type=ctype or "",
-                             charset=charset, body=body, fetched_at=fetched, entry=entry), aid))
-    out.sort(key=lambda item: item[1])
+    for some, unreadable in stored.batches(len(stored) or 1):
+        out.extend(some)
+        bad.extend(unreadable)
     return out, bad
+
+
+class StoredPages:
+    """The stored pages :func:`read_pages` selects, read back a batch at a
+    time: the query keeps only each page's metadata and where its bytes lie,
+    so going through a warehouse of any size holds one batch of HTML."""
+
+    def __init__(self, wh: Warehouse, article_ids: Sequence[str] | None, extractor_not: str | None,
+                 sources: Sequence[str] | None) -> None:
+        where, params = ["TRUE"], []
+        if article_ids is not None:
+            where.append("a.article_id IN (SELECT unnest(?))")
+            params.append(list(article_ids))
+        if extractor_not is not None:
+            where.append("a.extractor IS DISTINCT FROM ?")
+            params.append(extractor_not)
+        if sources:
+            where.append("list_contains(?, a.source)")
+            params.append(list(sources))
+        # pages stored inline (before migration 009) carry their bytes here; they
+        # are few, and read in the order of the packs' bytes like the others
+        _, self.rows = wh.query(
+            "SELECT a.article_id, a.source, r.url, r.fetched_at, r.http_status, r.content_type, r.charset,"
+            " r.html_zlib, r.pack, r.pack_offset, r.pack_length, r.feed_url, r.feed_title, r.feed_published,"
+            " r.feed_summary"
+            f" FROM articles a JOIN raw_pages r USING (article_id) WHERE {' AND '.join(where)}"
+            " ORDER BY r.pack, r.pack_offset, a.article_id",
+            params)
+        self.directory = pack_dir(wh.path)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted({row[1] for row in self.rows})
+
+    def batches(self, size: int) -> Iterator[tuple[list[tuple[Page, str]], list[Unreadable]]]:
+        """(pages, unreadable) for each run of ``size`` rows, pages sorted by article id."""
+        with ExitStack() as stack:
+            packs = _Packs(self.directory, stack)
+            for start in range(0, len(self.rows), size):
+                out: list[tuple[Page, str]] = []
+                bad: list[Unreadable] = []
+                for (aid, source, url, fetched, status, ctype, charset, blob, pack, offset, length,
+                     feed_url, ftitle, fpub, fsum) in self.rows[start:start + size]:
+                    try:
+                        body = unpack(blob if blob is not None else packs.read(pack, offset, length))
+                    except (OSError, WarehouseError, zlib.error, zstandard.ZstdError) as exc:
+                        bad.append(Unreadable(aid, source, url, f"{type(exc).__name__}: {exc}"))
+                        continue
+                    entry = FeedEntry(url=url, source=source, feed_url=feed_url or "", title=ftitle,
+                                      published_at=fpub, summary=fsum) if feed_url else None
+                    out.append((Page(url=url, final_url=url, source=source, status=status or 200,
+                                     content_type=ctype or "", charset=charset, body=body, fetched_at=fetched,
+                                     entry=entry), aid))
+                out.sort(key=lambda item: item[1])
+                yield out, bad
 
 
 def pack_usage(wh: Warehouse) -> dict[str, int]:

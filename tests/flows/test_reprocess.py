@@ -54,3 +54,26 @@ def test_reprocess_records_pages_whose_html_is_gone_and_goes_on(tmp_path: Path) 
     _, rows = wh.query("SELECT stage, reason, detail LIKE 'FileNotFoundError%lost.pack%' FROM drops WHERE run_id = ?",
                        [summary["run_id"]])
     assert rows == [("reprocess", "raw_page_unreadable", True)]
+
+
+def test_reprocess_goes_through_the_pages_a_batch_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.reprocess
+
+    wh = ingest_demo(tmp_path)
+    monkeypatch.setattr(flows.reprocess, "BATCH_PAGES", 4)  # 31 pages: 8 batches
+    _, rows = wh.query("SELECT article_id FROM articles ORDER BY article_id")
+    ids = [r[0] for r in rows]
+    edited, lost = [ids[1], ids[14], ids[30]], ids[20]
+    with wh.connect() as con:
+        con.execute("UPDATE articles SET text = 'old text', extractor = 'older' WHERE list_contains(?, article_id)",
+                    [edited])
+        con.execute("UPDATE articles SET extractor = 'older' WHERE article_id = ?", [lost])
+        con.execute("UPDATE raw_pages SET pack = 'lost.pack' WHERE article_id = ?", [lost])
+    summary = run_reprocess(wh, everything=True)
+    assert (summary["pages"], summary["changed"], summary["unchanged"], summary["failed"]) == (31, 3, 27, 1)
+    assert sorted(summary["changed_articles"]) == sorted(edited)
+    _, rows = wh.query("SELECT count(*) FILTER (WHERE text = 'old text'), count(*) FILTER (WHERE extractor = ?)"
+                       " FROM articles", [EXTRACTOR])
+    assert rows == [(0, 30)]  # every readable page re-extracted; the lost one keeps what it had
+    _, rows = wh.query("SELECT count(*) FROM article_versions")
+    assert rows == [(3,)]

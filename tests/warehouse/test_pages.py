@@ -65,6 +65,20 @@ def test_a_page_fetched_packed_is_stored_as_it_came(tmp_path: Path) -> None:
     assert bad == [] and [(aid, p.body) for p, aid in stored] == [("a", page(a).body), ("b", page(b).body)]
 
 
+def test_stored_pages_read_back_a_batch_at_a_time(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    load(wh, "run-1", [art(x) for x in "abc"])
+    load(wh, "run-2", [art(x) for x in "de"])
+    (tmp_path / "w.pages" / "run-2.pack").unlink()
+    stored = pages.StoredPages(wh, None, None, None)
+    assert len(stored) == 5 and stored.sources == [art("a").source]
+    batches = list(stored.batches(2))
+    assert [([aid for _, aid in ok], [u.article_id for u in bad]) for ok, bad in batches] == [
+        (["a", "b"], []), (["c"], ["d"]), ([], ["e"])]
+    assert [p.body for ok, _ in batches for p, _ in ok] == [page(art(x)).body for x in "abc"]
+
+
 def test_a_rolled_back_load_leaves_unreferenced_bytes_never_a_dangling_row(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
     wh.migrate()
