@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
 
-from flows.ingest import DEFAULT_TOPICS
+from flows.ingest import DEFAULT_TOPICS, PARALLEL_EXTRACT_MIN_PAGES, extract_processes
+from flows.workers import extraction_pool, reextract_chunk
 from newsflow.config import read_toml
-from newsflow.records import Article, Drop
-from parsers.extract import EXTRACTOR, extract_page
+from newsflow.records import Article, Drop, Page
+from parsers.extract import EXTRACTOR
+from parsers.site_boilerplate import SiteRules
 from stories.dedupe import fingerprint
 from topics.tagger import tag_articles
-from topics.taxonomy import compile_taxonomy
+from topics.taxonomy import Taxonomy, compile_taxonomy
 from warehouse import Warehouse, pages
 from warehouse.search import SearchIndex, rows_from_articles
 
@@ -41,46 +44,31 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
     index = SearchIndex.for_warehouse(wh.path)
     changed: list[str] = []
     unchanged = failed = 0
-    # a batch at a time: its pages' HTML, extraction, tags and one load; a
-    # warehouse of any size is gone through in the memory of one batch
-    for batch, unreadable in stored.batches(BATCH_PAGES):
-        _, rows = wh.query("SELECT article_id, text, language, story_id, duplicate_of FROM articles"
-                           " WHERE article_id IN (SELECT unnest(?))", [[aid for _, aid in batch]])
-        current = {aid: (text, lang, sid, dup) for aid, text, lang, sid, dup in rows}
-        updates: list[Article] = []
-        drops = [Drop("reprocess", u.source, u.url, "raw_page_unreadable", u.detail) for u in unreadable]
-        same: list[str] = []
-        for page, aid in batch:
-            text, lang, story_id, dup = current[aid]
-            out = extract_page(page, lang, rules.get(page.source))
-            if isinstance(out, Drop):
-                drops.append(replace(out, stage="reprocess"))
-                continue
-            if out.text == text:
-                same.append(aid)
-                continue
-            updates.append(replace(out, article_id=aid, story_id=story_id, duplicate_of=dup,
-                                   language=out.language or lang))
-        updates = fingerprint(updates)
-        tags = tag_articles(updates, taxonomy)
-        wh.load(run_id, [], tags, [], drops, [], taxonomy.version, updates=updates)
-        if updates:
-            index.index(rows_from_articles(updates))
-        if same:
-            with wh.connect() as con:
-                con.execute("UPDATE articles SET extractor = ? WHERE article_id IN (SELECT unnest(?))",
-                            [EXTRACTOR, same])
-        changed.extend(a.article_id for a in updates)
-        unchanged += len(same)
-        failed += len(drops)
+    workers = extract_processes()
+    # extraction is CPU-bound: the ingest's worker processes, for enough pages to pay their start
+    pool = extraction_pool(workers) if workers > 1 and len(stored) >= PARALLEL_EXTRACT_MIN_PAGES else None
+    try:
+        # a batch at a time: its pages' HTML, extraction, tags and one load; a
+        # warehouse of any size is gone through in the memory of one batch
+        for batch, unreadable in stored.batches(BATCH_PAGES):
+            _, rows = wh.query("SELECT article_id, text, language, story_id, duplicate_of FROM articles"
+                               " WHERE article_id IN (SELECT unnest(?))", [[aid for _, aid in batch]])
+            current = {aid: (text, lang, sid, dup) for aid, text, lang, sid, dup in rows}
+            results = _extract([(page, current[aid][1]) for page, aid in batch], rules, pool, workers)
+            ids, n_same, n_failed = _apply(wh, run_id, batch, results, unreadable, current, taxonomy, index)
+            changed.extend(ids)
+            unchanged += n_same
+            failed += n_failed
+    finally:
+        if pool is not None:
+            pool.shutdown()
     total = len(stored)
-    updates_n, same_n, drops_n = len(changed), unchanged, failed
-    summary = {"run_id": run_id, "pages": total, "changed": updates_n, "unchanged": same_n,
-               "failed": drops_n, "extractor": EXTRACTOR, "changed_articles": changed}
-    wh.finish_run(run_id, "completed", {"extracted": updates_n + same_n},
-                  f"reprocessed {total} pages: {updates_n} texts changed, {same_n} unchanged, {drops_n} failed")
+    summary = {"run_id": run_id, "pages": total, "changed": len(changed), "unchanged": unchanged,
+               "failed": failed, "extractor": EXTRACTOR, "changed_articles": changed}
+    wh.finish_run(run_id, "completed", {"extracted": len(changed) + unchanged},
+                  f"reprocessed {total} pages: {len(changed)} texts changed, {unchanged} unchanged, {failed} failed")
     wh.publish()
-    log.info("reprocess: %d pages, %d texts changed, %d unchanged, %d failed", total, updates_n, same_n, drops_n)
+    log.info("reprocess: %d pages, %d texts changed, %d unchanged, %d failed", total, len(changed), unchanged, failed)
     return summary
 
 
@@ -92,3 +80,48 @@ def reprocess(db: str = "data/newsflow.duckdb", sources: list[str] | None = None
 
     return run_reprocess(Warehouse(db), topics_file, sources, everything, get_run_logger(),
                          str(flow_run.get_id() or ""))
+
+
+def _extract(items: list[tuple[Page, str | None]], rules: dict[str, SiteRules], pool: ProcessPoolExecutor | None,
+             workers: int) -> list[Article | Drop]:
+    """Each page extracted again, in order: in the worker processes, one
+    chunk each, when there is a pool."""
+    if pool is None or len(items) < 2:
+        return reextract_chunk(items, rules)
+    size = -(-len(items) // workers)
+    futures = []
+    for start in range(0, len(items), size):
+        chunk = items[start:start + size]
+        chunk_rules = {src: rules[src] for src in {page.source for page, _ in chunk} if src in rules}
+        futures.append(pool.submit(reextract_chunk, chunk, chunk_rules))
+    return [out for future in futures for out in future.result()]
+
+
+def _apply(wh: Warehouse, run_id: str, batch: list[tuple[Page, str]], results: list[Article | Drop],
+           unreadable: list[pages.Unreadable], current: dict[str, tuple[str, str | None, str | None, str | None]],
+           taxonomy: Taxonomy, index: SearchIndex) -> tuple[list[str], int, int]:
+    """Load one batch's outcome: changed texts (new versions, re-tagged),
+    the extractor of unchanged ones, and what failed.  Returns the changed
+    article ids, the unchanged count and the failed count."""
+    updates: list[Article] = []
+    drops = [Drop("reprocess", u.source, u.url, "raw_page_unreadable", u.detail) for u in unreadable]
+    same: list[str] = []
+    for (_, aid), out in zip(batch, results, strict=True):
+        text, lang, story_id, dup = current[aid]
+        if isinstance(out, Drop):
+            drops.append(replace(out, stage="reprocess"))
+            continue
+        if out.text == text:
+            same.append(aid)
+            continue
+        updates.append(replace(out, article_id=aid, story_id=story_id, duplicate_of=dup,
+                               language=out.language or lang))
+    updates = fingerprint(updates)
+    tags = tag_articles(updates, taxonomy)
+    wh.load(run_id, [], tags, [], drops, [], taxonomy.version, updates=updates)
+    if updates:
+        index.index(rows_from_articles(updates))
+    if same:
+        with wh.connect() as con:
+            con.execute("UPDATE articles SET extractor = ? WHERE article_id IN (SELECT unnest(?))", [EXTRACTOR, same])
+    return [a.article_id for a in updates], len(same), len(drops)

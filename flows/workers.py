@@ -92,6 +92,12 @@ def extract_chunk(pages: list[Page], languages: dict[str, str], site_rules: dict
     return Chunk(articles, drops, sketches, tags, {"extract": t1 - t0, "dedupe": t2 - t1, "tag": t3 - t2})
 
 
+def reextract_chunk(items: list[tuple[Page, str | None]], site_rules: dict[str, SiteRules]) -> list[Article | Drop]:
+    """Extract stored pages again (``newsflow reprocess``), each with its
+    article's stored language as the hint; one result per page, in order."""
+    return [extract_page(page, language, site_rules.get(page.source)) for page, language in items]
+
+
 def warm(taxonomy: ShippedTaxonomy | None) -> int:
     """A no-op chunk: makes the pool start a worker and, given the run's
     taxonomy, unpickle it there.  Returns the worker's pid."""

@@ -3,12 +3,14 @@ text was removed."""
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 from conftest import ingest_demo
 
 from flows.reprocess import run_reprocess
+from flows.workers import extraction_pool
 from parsers.extract import EXTRACTOR
 from warehouse import pages
 
@@ -56,11 +58,22 @@ def test_reprocess_records_pages_whose_html_is_gone_and_goes_on(tmp_path: Path) 
     assert rows == [("reprocess", "raw_page_unreadable", True)]
 
 
-def test_reprocess_goes_through_the_pages_a_batch_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("processes", [1, 2])
+def test_reprocess_goes_through_the_pages_a_batch_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           processes: int) -> None:
     import flows.reprocess
 
     wh = ingest_demo(tmp_path)
     monkeypatch.setattr(flows.reprocess, "BATCH_PAGES", 4)  # 31 pages: 8 batches
+    monkeypatch.setenv("NEWSFLOW_EXTRACT_PROCESSES", str(processes))
+    monkeypatch.setattr(flows.reprocess, "PARALLEL_EXTRACT_MIN_PAGES", 1)
+    pools = []
+
+    def pool(workers: int) -> ProcessPoolExecutor:
+        pools.append(workers)
+        return extraction_pool(workers)
+
+    monkeypatch.setattr(flows.reprocess, "extraction_pool", pool)
     _, rows = wh.query("SELECT article_id FROM articles ORDER BY article_id")
     ids = [r[0] for r in rows]
     edited, lost = [ids[1], ids[14], ids[30]], ids[20]
@@ -77,3 +90,4 @@ def test_reprocess_goes_through_the_pages_a_batch_at_a_time(tmp_path: Path, monk
     assert rows == [(0, 30)]  # every readable page re-extracted; the lost one keeps what it had
     _, rows = wh.query("SELECT count(*) FROM article_versions")
     assert rows == [(3,)]
+    assert pools == ([2] if processes == 2 else [])  # two worker processes extracted them, or the flow's own
