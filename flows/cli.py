@@ -261,6 +261,32 @@ def reprocess(
 
 
 @app.command()
+def compact(
+    db: DbOption = None,
+    min_waste: Annotated[float, typer.Option("--min-waste", help="Rewrite a pack when at least this share of its bytes is unreferenced.")] = 0.25,
+) -> None:
+    """Give back the disk space of stored pages no article points at any
+    more (pages fetched again since, rolled-back loads): packs nothing
+    points at are removed, packs with enough waste are rewritten."""
+    from warehouse import Warehouse, pages
+
+    wh = Warehouse(db_path(db))
+    try:
+        changes = pages.compact(wh, min_waste)
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    acted = [c for c in changes if c.action != "kept"]
+    if acted:
+        print_table(["pack", "action", "MB before", "MB after", "pages", "detail"],
+                    [(c.pack, c.action, f"{c.bytes_before / 1e6:.1f}", f"{c.bytes_after / 1e6:.1f}", c.pages, c.detail)
+                     for c in acted], title="Packs changed or left alone")
+    before, after = sum(c.bytes_before for c in changes), sum(c.bytes_after for c in changes)
+    console.print(f"{len(changes)} packs: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB"
+                  f" ({(before - after) / 1e6:.1f} MB given back)")
+
+
+@app.command()
 def shell(db: DbOption = None) -> None:
     """Open the DuckDB CLI (the pinned version) on the read copy, read-only,
     with every view ready."""

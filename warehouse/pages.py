@@ -19,12 +19,14 @@ Crash safety: a window's bytes are appended and fsynced *before* the load
 transaction that writes their ``raw_pages`` rows commits.  A crash or a
 rolled-back load leaves bytes no row points at (counted by
 :func:`pack_usage`), never a row pointing at missing bytes.  Bytes of a page
-replaced by a newer fetch stay in their pack, unreferenced.
+replaced by a newer fetch stay in their pack, unreferenced, until
+:func:`compact` (``newsflow compact``) gives them back.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 import zlib
 from collections.abc import Iterator, Sequence
@@ -234,6 +236,97 @@ def pack_usage(wh: Warehouse) -> dict[str, int]:
     on_disk = sum(p.stat().st_size for p in directory.glob(f"*{PACK_SUFFIX}")) if directory.exists() else 0
     _, rows = wh.query("SELECT coalesce(sum(pack_length), 0) FROM raw_pages WHERE pack IS NOT NULL")
     return {"pack_bytes": on_disk, "referenced_bytes": int(rows[0][0])}
+
+
+@dataclass(frozen=True, slots=True)
+class PackChange:
+    """What :func:`compact` did to one pack file."""
+
+    pack: str
+    action: str  # rewritten, removed (no row points at it), kept, skipped (its run is running), unreadable
+    bytes_before: int
+    bytes_after: int
+    pages: int  # pages that point at it (after a rewrite: at its replacement)
+    detail: str = ""
+
+
+def compact(wh: Warehouse, min_waste: float = 0.25) -> list[PackChange]:
+    """Give back the pack bytes no row points at any more: the pages of
+    articles fetched again since (their rows point at the newer run's pack)
+    and the bytes of rolled-back loads.  A pack no row points at is
+    removed; one with at least ``min_waste`` of its bytes unreferenced is
+    rewritten with only the referenced pages, into a new file.  Packs of runs
+    still running are left alone.
+
+    Crash safety, as for a load: the new pack is written and fsynced, then
+    one transaction points the rows at it, then the read copy is published,
+    and only then are the old files removed.  A crash leaves at worst a file
+    no row points at, which the next ``compact`` removes.  Each pack is done
+    under its own write connection, so an ingest waits for one pack at most."""
+    if not 0 <= min_waste <= 1:
+        raise WarehouseError(f"min_waste must be between 0 and 1, got {min_waste}")
+    directory = pack_dir(wh.path)
+    if not directory.exists():
+        return []
+    _, rows = wh.query("SELECT run_id FROM runs WHERE status = 'running'")
+    busy = {_pack_name(run_id) for (run_id,) in rows}
+    _, rows = wh.query("SELECT pack, count(*), sum(pack_length) FROM raw_pages WHERE pack IS NOT NULL GROUP BY pack")
+    used = {name: (int(n), int(b)) for name, n, b in rows}
+    changes: list[PackChange] = []
+    doomed: list[Path] = []
+    for path in sorted(directory.glob(f"*{PACK_SUFFIX}")):
+        size = path.stat().st_size
+        pages, referenced = used.get(path.name, (0, 0))
+        if path.name in busy:
+            changes.append(PackChange(path.name, "skipped", size, size, pages, "its run is still running"))
+        elif pages == 0:
+            doomed.append(path)
+            changes.append(PackChange(path.name, "removed", size, 0, 0))
+        elif size == 0 or (size - referenced) / size < min_waste:
+            changes.append(PackChange(path.name, "kept", size, size, pages))
+        else:
+            changes.append(_rewrite(wh, path))
+            if changes[-1].action == "rewritten":
+                doomed.append(path)
+    if doomed:
+        wh.publish()  # the read copy points at the new packs before the old ones go
+        for path in doomed:
+            path.unlink(missing_ok=True)
+    return changes
+
+
+def _rewrite(wh: Warehouse, path: Path) -> PackChange:
+    """Copy the referenced pages of pack ``path`` to a new pack and point
+    their rows at it, in one transaction under the write lock."""
+    size = path.stat().st_size
+    stem = re.sub(r"\.[0-9a-f]{8}$", "", path.name.removesuffix(PACK_SUFFIX))  # an earlier compaction's mark
+    new = path.with_name(f"{stem}.{uuid.uuid4().hex[:8]}{PACK_SUFFIX}")
+    with wh.connect() as con:
+        items = con.execute("SELECT article_id, pack_offset, pack_length FROM raw_pages WHERE pack = ?"
+                            " ORDER BY pack_offset", [path.name]).fetchall()
+        offsets: list[int] = []
+        try:
+            with open(path, "rb") as src, open(new, "wb") as dst:
+                for _, offset, length in items:
+                    src.seek(offset)
+                    blob = src.read(length)
+                    if len(blob) != length:
+                        raise WarehouseError(f"{path} ends at {offset + len(blob)}, before byte {offset + length}")
+                    offsets.append(dst.tell())
+                    dst.write(blob)
+                dst.flush()
+                os.fsync(dst.fileno())
+        except (OSError, WarehouseError) as exc:
+            new.unlink(missing_ok=True)
+            return PackChange(path.name, "unreadable", size, size, len(items), f"{type(exc).__name__}: {exc}; left as it is")
+        moved = pa.table({"article_id": pa.array([aid for aid, _, _ in items], pa.string()),
+                          "pack_offset": pa.array(offsets, pa.int64())})
+        con.register("moved_pages", moved)
+        con.execute("BEGIN TRANSACTION")
+        con.execute("UPDATE raw_pages SET pack = ?, pack_offset = m.pack_offset FROM moved_pages m"
+                    " WHERE raw_pages.article_id = m.article_id AND raw_pages.pack = ?", [new.name, path.name])
+        con.execute("COMMIT")
+    return PackChange(path.name, "rewritten", size, new.stat().st_size, len(items), f"now {new.name}")
 
 
 def recent_texts(wh: Warehouse, source: str, limit: int) -> list[tuple[str, str, list[Removal]]]:

@@ -56,3 +56,29 @@ def test_bad_sources_file_is_a_clear_error(tmp_path: Path) -> None:
     run = newsflow("ingest", "--sources", str(bad), "--db", str(tmp_path / "w.duckdb"))
     assert run.returncode == 1
     assert "is not an http(s) URL" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_compact_reports_what_it_gave_back(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from newsflow.records import Article, Page
+    from warehouse import Warehouse, pages
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    for run_id, ids in (("run-1", "ab"), ("run-2", "b")):
+        arts = [Article(article_id=x, url=f"http://127.0.0.1:1/{x}", canonical_url=f"https://x.example/{x}",
+                        source="src", site="x.example", title=x, authors=(), published_at=now, language="en",
+                        text=x, fetched_at=now, http_status=200, extractor="t", content_hash=x, story_id=x)
+                for x in ids]
+        raw = pages.raw_rows(arts, {a.url: Page(url=a.url, final_url=a.url, source="src", status=200,
+                                                content_type="text/html", charset="utf-8",
+                                                body=os.urandom(400_000), fetched_at=now) for a in arts})
+        wh.load(run_id, arts, [], [], [], [], "v1", raw_pages=raw)
+    run = newsflow("compact", "--db", str(tmp_path / "w.duckdb"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "run-1.pack" in run.stdout and "rewritten" in run.stdout
+    assert "2 packs: 1.2 MB -> 0.8 MB (0.4 MB given back)" in run.stdout  # incompressible pages of 0.4 MB
+    bad = newsflow("compact", "--db", str(tmp_path / "w.duckdb"), "--min-waste", "2")
+    assert bad.returncode == 1 and "min_waste must be between 0 and 1" in bad.stderr and "Traceback" not in bad.stderr

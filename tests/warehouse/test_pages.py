@@ -79,6 +79,59 @@ def test_stored_pages_read_back_a_batch_at_a_time(tmp_path: Path) -> None:
     assert [p.body for ok, _ in batches for p, _ in ok] == [page(art(x)).body for x in "abc"]
 
 
+def test_compact_gives_back_the_bytes_no_row_points_at(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    packs = tmp_path / "w.pages"
+    load(wh, "run-1", [art(x) for x in "abcd"])
+    load(wh, "run-2", [art(x) for x in "bcd"])  # fetched again: run-1 keeps only a's bytes
+    load(wh, "run-3", [art("e")])
+    load(wh, "run-4", [art("e")])  # nothing points at run-3 any more
+    wh.start_run("run-5", None, ["src"])
+    load(wh, "run-5", [art("f")])  # still running: left alone whatever it holds
+    (packs / "run-0.pack").write_bytes(b"bytes of a load that rolled back")
+    wh.publish()
+    sizes = {p.name: p.stat().st_size for p in packs.iterdir()}
+    before = pages.read_pages(wh, None, None, None)[0]
+
+    changes = {c.pack: c for c in pages.compact(wh)}
+    assert {name: c.action for name, c in changes.items()} == {
+        "run-0.pack": "removed", "run-1.pack": "rewritten", "run-2.pack": "kept", "run-3.pack": "removed",
+        "run-4.pack": "kept", "run-5.pack": "skipped"}
+    one = changes["run-1.pack"]
+    assert (one.bytes_before, one.pages) == (sizes["run-1.pack"], 1) and one.bytes_after == sizes["run-1.pack"] // 4
+    new_name = one.detail.removeprefix("now ")
+    assert sorted(p.name for p in packs.iterdir()) == sorted([new_name, "run-2.pack", "run-4.pack", "run-5.pack"])
+    after, bad = pages.read_pages(wh, None, None, None)
+    assert bad == [] and [(aid, p.body) for p, aid in after] == [(aid, p.body) for p, aid in before]
+    # the read copy was published before the old packs went: it reads them too
+    read_back, bad = pages.read_pages(wh.reader(), None, None, None)
+    assert bad == [] and len(read_back) == 6
+    usage = pages.pack_usage(wh)
+    assert usage["pack_bytes"] == usage["referenced_bytes"] + sizes["run-5.pack"] - len(pages.pack(page(art("f")).body))
+    # nothing left to do, and a rewritten pack is rewritten under its run's name again
+    assert {c.action for c in pages.compact(wh)} == {"kept", "skipped"}
+    load(wh, "run-6", [art("a")])
+    (again,) = [c for c in pages.compact(wh) if c.pack == new_name]
+    assert again.action == "removed"
+
+
+def test_compact_leaves_a_damaged_pack_as_it_is(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    load(wh, "run-1", [art(x) for x in "abc"])
+    load(wh, "run-2", [art("a")])
+    cut = tmp_path / "w.pages" / "run-1.pack"
+    cut.write_bytes(cut.read_bytes()[:-10])  # c's bytes end short
+    (change,) = [c for c in pages.compact(wh) if c.pack == "run-1.pack"]
+    assert change.action == "unreadable" and "WarehouseError" in change.detail
+    assert sorted(p.name for p in (tmp_path / "w.pages").iterdir()) == ["run-1.pack", "run-2.pack"]
+    _, rows = wh.query("SELECT article_id, pack FROM raw_pages ORDER BY 1")
+    assert rows == [("a", "run-2.pack"), ("b", "run-1.pack"), ("c", "run-1.pack")]
+    with pytest.raises(WarehouseError, match="min_waste"):
+        pages.compact(wh, 1.5)
+
+
 def test_a_rolled_back_load_leaves_unreferenced_bytes_never_a_dangling_row(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
     wh.migrate()
