@@ -49,7 +49,8 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
     pool = extraction_pool(workers) if workers > 1 and len(stored) >= PARALLEL_EXTRACT_MIN_PAGES else None
     try:
         # a batch at a time: its pages' HTML, extraction, tags and one load; a
-        # warehouse of any size is gone through in the memory of one batch
+        # warehouse of any size is gone through in the memory of one batch.
+        # Batches loaded before a failure are kept; the run says where it stopped.
         for batch, unreadable in stored.batches(BATCH_PAGES):
             _, rows = wh.query("SELECT article_id, text, language, story_id, duplicate_of FROM articles"
                                " WHERE article_id IN (SELECT unnest(?))", [[aid for _, aid in batch]])
@@ -59,6 +60,11 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
             changed.extend(ids)
             unchanged += n_same
             failed += n_failed
+    except BaseException as exc:
+        wh.finish_run(run_id, "failed", {"extracted": len(changed) + unchanged},
+                      f"reprocess aborted after {len(changed) + unchanged + failed} of {len(stored)} pages"
+                      f" ({len(changed)} texts changed): {exc!r}"[:1000])
+        raise
     finally:
         if pool is not None:
             pool.shutdown()

@@ -91,3 +91,31 @@ def test_reprocess_goes_through_the_pages_a_batch_at_a_time(tmp_path: Path, monk
     _, rows = wh.query("SELECT count(*) FROM article_versions")
     assert rows == [(3,)]
     assert pools == ([2] if processes == 2 else [])  # two worker processes extracted them, or the flow's own
+
+
+def test_a_reprocess_that_fails_midway_keeps_what_it_loaded_and_says_so(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.reprocess
+
+    wh = ingest_demo(tmp_path)
+    monkeypatch.setattr(flows.reprocess, "BATCH_PAGES", 10)
+    monkeypatch.setenv("NEWSFLOW_EXTRACT_PROCESSES", "1")
+    with wh.connect() as con:
+        con.execute("UPDATE articles SET text = 'old text', extractor = 'older'")
+    real, calls = flows.reprocess._apply, []
+
+    def apply_then_fail(*args: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(flows.reprocess, "_apply", apply_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        run_reprocess(wh)
+    _, rows = wh.query("SELECT status, message FROM runs WHERE run_id LIKE 'reprocess-%'")
+    assert rows == [("failed", "reprocess aborted after 20 of 31 pages (20 texts changed): OSError('disk full')")]
+    _, rows = wh.query("SELECT count(*) FROM articles WHERE extractor = ?", [EXTRACTOR])
+    assert rows == [(20,)]  # the first two batches stay loaded; the next reprocess does the other 11
+    monkeypatch.setattr(flows.reprocess, "_apply", real)
+    assert run_reprocess(wh)["changed"] == 11
