@@ -268,13 +268,18 @@ def compact(wh: Warehouse, min_waste: float = 0.25) -> list[PackChange]:
     directory = pack_dir(wh.path)
     if not directory.exists():
         return []
+    # The files first, then the runs, then the rows: a pack listed here was
+    # written by a run started before, which is either still running (busy)
+    # or finished, with its rows committed before the query that counts them.
+    # A run starting meanwhile writes a pack this call never looks at.
+    files = sorted(directory.glob(f"*{PACK_SUFFIX}"))
     _, rows = wh.query("SELECT run_id FROM runs WHERE status = 'running'")
     busy = {_pack_name(run_id) for (run_id,) in rows}
     _, rows = wh.query("SELECT pack, count(*), sum(pack_length) FROM raw_pages WHERE pack IS NOT NULL GROUP BY pack")
     used = {name: (int(n), int(b)) for name, n, b in rows}
     changes: list[PackChange] = []
     doomed: list[Path] = []
-    for path in sorted(directory.glob(f"*{PACK_SUFFIX}")):
+    for path in files:
         size = path.stat().st_size
         pages, referenced = used.get(path.name, (0, 0))
         if path.name in busy:

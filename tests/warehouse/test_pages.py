@@ -116,6 +116,22 @@ def test_compact_gives_back_the_bytes_no_row_points_at(tmp_path: Path) -> None:
     assert again.action == "removed"
 
 
+def test_compact_never_touches_a_pack_written_while_it_looks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    load(wh, "run-1", [art("a")])
+    query = wh.query
+
+    def query_while_a_run_starts(sql: str, params: object = None) -> object:
+        if "FROM runs" in sql:  # a run starts and spills its first window; its load is yet to commit
+            (tmp_path / "w.pages" / "run-2.pack").write_bytes(pages.pack(b"<p>new</p>"))
+        return query(sql, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(wh, "query", query_while_a_run_starts)
+    assert [c.pack for c in pages.compact(wh)] == ["run-1.pack"]
+    assert (tmp_path / "w.pages" / "run-2.pack").exists()
+
+
 def test_compact_leaves_a_damaged_pack_as_it_is(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
     wh.migrate()
