@@ -12,7 +12,12 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from flows.ingest import DEFAULT_TOPICS, PARALLEL_EXTRACT_MIN_PAGES, extract_processes
+from flows.ingest import (
+    DEFAULT_TOPICS,
+    PARALLEL_EXTRACT_MIN_PAGES,
+    _balanced,
+    extract_processes,
+)
 from flows.workers import extraction_pool, reextract_chunk
 from newsflow.config import read_toml
 from newsflow.records import Article, Drop, Page
@@ -94,10 +99,8 @@ def _extract(items: list[tuple[Page, str | None]], rules: dict[str, SiteRules], 
     chunk each, when there is a pool."""
     if pool is None or len(items) < 2:
         return reextract_chunk(items, rules)
-    size = -(-len(items) // workers)
     futures = []
-    for start in range(0, len(items), size):
-        chunk = items[start:start + size]
+    for chunk in _balanced(items, workers, BATCH_PAGES):
         chunk_rules = {src: rules[src] for src in {page.source for page, _ in chunk} if src in rules}
         futures.append(pool.submit(reextract_chunk, chunk, chunk_rules))
     return [out for future in futures for out in future.result()]

@@ -29,7 +29,7 @@ import os
 import re
 import uuid
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,21 +99,28 @@ def spill(directory: Path, run_id: str, table: pa.Table) -> pa.Table:
     directory.mkdir(parents=True, exist_ok=True)
     name = _pack_name(run_id)
     blobs = table.column("html_zlib").to_pylist()
-    offsets, lengths = [], []
-    with open(directory / name, "ab") as fh:
-        pos = fh.tell()
-        for blob in blobs:
-            offsets.append(pos)
-            lengths.append(len(blob))
-            fh.write(blob)
-            pos += len(blob)
-        fh.flush()
-        os.fsync(fh.fileno())
+    offsets = _append_frames(directory / name, blobs)
+    lengths = [len(blob) for blob in blobs]
     n = table.num_rows
     return (table.drop_columns(["html_zlib"])
             .append_column("pack", pa.array([name] * n, pa.string()))
             .append_column("pack_offset", pa.array(offsets, pa.int64()))
             .append_column("pack_length", pa.array(lengths, pa.int32())))
+
+
+def _append_frames(path: Path, blobs: Iterable[bytes]) -> list[int]:
+    """Append ``blobs`` to the pack file ``path`` (created if need be),
+    flushed to disk; returns the offset each was written at."""
+    offsets: list[int] = []
+    with open(path, "ab") as fh:
+        pos = fh.tell()
+        for blob in blobs:
+            offsets.append(pos)
+            fh.write(blob)
+            pos += len(blob)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return offsets
 
 
 def write_raw(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
@@ -309,18 +316,10 @@ def _rewrite(wh: Warehouse, path: Path) -> PackChange:
     with wh.connect() as con:
         items = con.execute("SELECT article_id, pack_offset, pack_length FROM raw_pages WHERE pack = ?"
                             " ORDER BY pack_offset", [path.name]).fetchall()
-        offsets: list[int] = []
         try:
-            with open(path, "rb") as src, open(new, "wb") as dst:
-                for _, offset, length in items:
-                    src.seek(offset)
-                    blob = src.read(length)
-                    if len(blob) != length:
-                        raise WarehouseError(f"{path} ends at {offset + len(blob)}, before byte {offset + length}")
-                    offsets.append(dst.tell())
-                    dst.write(blob)
-                dst.flush()
-                os.fsync(dst.fileno())
+            with ExitStack() as stack:
+                packs = _Packs(path.parent, stack)
+                offsets = _append_frames(new, (packs.read(path.name, offset, length) for _, offset, length in items))
         except (OSError, WarehouseError) as exc:
             new.unlink(missing_ok=True)
             return PackChange(path.name, "unreadable", size, size, len(items), f"{type(exc).__name__}: {exc}; left as it is")
