@@ -17,8 +17,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
+from rich.markup import escape  # noqa: E402
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: E402
 from rich.table import Table  # noqa: E402
+from rich.text import Text  # noqa: E402
 
 from newsflow.errors import NewsflowError  # noqa: E402
 
@@ -28,6 +30,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 # Piped output gets a wide table rather than one folded to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
+
+
+def error(exc: BaseException | str) -> None:
+    """Print an error for the user.  The message is escaped: it often holds
+    brackets (a config table such as ``[fetch]``, a SQL subscript) that rich
+    would otherwise take for markup and drop."""
+    err.print(f"[red]error:[/red] {escape(str(exc))}")
 
 
 def db_path(db: str | None) -> str:
@@ -89,7 +98,7 @@ def print_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | No
         table.add_column(c, overflow="fold", no_wrap=(i == 0))
     shown = rows if limit is None else rows[:limit]
     for row in shown:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))  # values as written: no markup
     console.print(table)
     if limit is not None and len(rows) > limit:
         console.print(f"({len(rows) - limit} more rows not shown; use LIMIT or --max-rows)")
@@ -98,7 +107,7 @@ def print_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | No
 def print_summary(summary: dict[str, Any], db: str) -> None:
     from warehouse import Warehouse
 
-    console.print(f"\n[bold]Run {summary['run_id']}[/bold]: {summary['status']} — {summary['message']}")
+    console.print(f"\n[bold]Run {escape(summary['run_id'])}[/bold]: {summary['status']} — {escape(summary['message'])}")
     stages = {"discovered": "feed items", "known": "known", "fetched": "fetched", "fetch_failures": "fetch fail",
               "extracted": "extracted", "extract_failures": "rejected", "duplicates": "dupes", "loaded": "loaded"}
     rows = [(sid, *(c.get(k, 0) for k in stages)) for sid, c in sorted(summary["per_source"].items())]
@@ -138,7 +147,7 @@ def ingest(
             sources_file=str(sources), db=path, only=only, topics_file=str(topics) if topics else None,
             refetch=refetch))
     except NewsflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(exc)
         raise typer.Exit(1) from exc
     print_summary(summary, path)
 
@@ -154,7 +163,7 @@ def demo(db: DbOption = None) -> None:
     try:
         summary = _with_progress(run_demo, path)
     except NewsflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(exc)
         raise typer.Exit(1) from exc
     print_summary(summary, path)
     console.print("\n[bold]Try next:[/bold]")
@@ -176,7 +185,7 @@ def sql(
     try:
         cols, rows = _reader(db).query(query)
     except NewsflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(exc)
         raise typer.Exit(1) from exc
     if cols:
         print_table(cols, rows, limit=max_rows)
@@ -197,7 +206,7 @@ def sources(
             " round(error_rate * 100, 1) AS error_pct, round(median_latency_ms) AS median_ms,"
             " round(new_per_run, 1) AS new_per_run, recent_errors FROM source_health ORDER BY source")
     except NewsflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(exc)
         raise typer.Exit(1) from exc
     if sources_file.exists():
         seen = {r[0] for r in rows}
@@ -227,9 +236,10 @@ def explain(
         aid, source, title, canonical, extractor, removed = rows[0]
         rules = pages.site_rules(wh, [source]).get(source)
     except NewsflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(exc)
         raise typer.Exit(1) from exc
-    console.print(f"[bold]{title}[/bold]\n{canonical}\narticle {aid} from {source}, extracted by {extractor}")
+    console.print(f"[bold]{escape(title or '')}[/bold]\n{escape(canonical)}\narticle {aid} from {source},"
+                  f" extracted by {extractor}")
     if not removed:
         console.print("Nothing was removed from this article's text.")
         return
@@ -254,7 +264,7 @@ def reprocess(
         summary = reprocess_flow(db=db_path(db), sources=only, everything=everything,
                                  topics_file=str(topics) if topics else None)
     except NewsflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(exc)
         raise typer.Exit(1) from exc
     console.print(f"reprocessed {summary['pages']} pages with {summary['extractor']}: {summary['changed']} texts "
                   f"changed, {summary['unchanged']} unchanged, {summary['failed']} failed")
@@ -263,27 +273,33 @@ def reprocess(
 @app.command()
 def compact(
     db: DbOption = None,
-    min_waste: Annotated[float, typer.Option("--min-waste", help="Rewrite a pack when at least this share of its bytes is unreferenced.")] = 0.25,
+    keep_days: Annotated[float | None, typer.Option("--keep-days", help="Give up the HTML of pages fetched more than this many days ago first (0: keep it all). Default: [raw_pages] keep_days of the sources file.")] = None,
+    min_waste: Annotated[float | None, typer.Option("--min-waste", help="Rewrite a pack when at least this share of its bytes is unreferenced. Default: [raw_pages] min_waste, else 0.25.")] = None,
+    sources: Annotated[Path, typer.Option("--sources", help="Sources file whose [raw_pages] table gives the defaults (if it exists).")] = Path("config/sources.toml"),
 ) -> None:
     """Give back the disk space of stored pages no article points at any
-    more (pages fetched again since, rolled-back loads): packs nothing
-    points at are removed, packs with enough waste are rewritten."""
-    from warehouse import Warehouse, pages
+    more (pages fetched again since, rolled-back loads, HTML older than the
+    retention): packs nothing points at are removed, packs with enough
+    waste are rewritten."""
+    from flows.compact import run_compact
+    from newsflow.config import RawPagesSettings, load_sources
+    from warehouse import Warehouse
 
-    wh = Warehouse(db_path(db))
     try:
-        changes = pages.compact(wh, min_waste)
+        settings = load_sources(sources).raw_pages if sources.exists() else RawPagesSettings()
+        result = run_compact(Warehouse(db_path(db)), settings.keep_days if keep_days is None else keep_days,
+                             settings.min_waste if min_waste is None else min_waste)
     except NewsflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(exc)
         raise typer.Exit(1) from exc
-    acted = [c for c in changes if c.action != "kept"]
+    acted = [c for c in result.changes if c.action != "kept"]
     if acted:
         print_table(["pack", "action", "MB before", "MB after", "pages", "detail"],
                     [(c.pack, c.action, f"{c.bytes_before / 1e6:.1f}", f"{c.bytes_after / 1e6:.1f}", c.pages, c.detail)
                      for c in acted], title="Packs changed or left alone")
-    before, after = sum(c.bytes_before for c in changes), sum(c.bytes_after for c in changes)
-    console.print(f"{len(changes)} packs: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB"
-                  f" ({(before - after) / 1e6:.1f} MB given back)")
+    for line in result.lines():
+        if not line.startswith("pack "):  # the table above has those
+            console.print(line, markup=False)
 
 
 @app.command()
@@ -308,7 +324,7 @@ def export(
     try:
         counts = _reader(db).export(directory)
     except NewsflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(exc)
         raise typer.Exit(1) from exc
     console.print(", ".join(f"{n} {name}" for name, n in counts.items()) + f" written to {directory}")
 
@@ -330,7 +346,7 @@ def retag(
     try:
         result = _with_progress(run_retag, Warehouse(db_path(db)), str(topics or DEFAULT_TOPICS))
     except NewsflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(exc)
         raise typer.Exit(1) from exc
     elapsed = time.perf_counter() - started
     console.print(f"retagged {result['articles']} articles with taxonomy {result['taxonomy_version']} in "
@@ -370,7 +386,7 @@ def search(
                 "SELECT h.rank, a.title, a.source, a.published_at, h.score, a.article_id"
                 " FROM hits h JOIN articles a USING (article_id) ORDER BY h.rank").fetchall()
     except NewsflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(exc)
         raise typer.Exit(1) from exc
     print_table(["#", "title", "source", "published", "score", "article_id"],
                 [(rank, title or "", source, f"{published:%Y-%m-%d}" if published else "", f"{score:.2f}", aid)
@@ -393,7 +409,7 @@ def serve(
     try:
         serve_schedules(str(sources), db_path(db))
     except NewsflowError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        error(exc)
         raise typer.Exit(1) from exc
 
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,27 +59,84 @@ def test_bad_sources_file_is_a_clear_error(tmp_path: Path) -> None:
     assert "is not an http(s) URL" in run.stderr and "Traceback" not in run.stderr
 
 
+def _store_pages(wh: Any, runs: list[tuple[str, str, Any]]) -> None:
+    """Each (run id, article ids, fetch time) loaded as a run of incompressible 0.4 MB pages."""
+    from newsflow.records import Article, Page
+    from warehouse import pages
+
+    for run_id, ids, at in runs:
+        arts = [Article(article_id=x, url=f"http://127.0.0.1:1/{x}", canonical_url=f"https://x.example/{x}",
+                        source="src", site="x.example", title=x, authors=(), published_at=at, language="en",
+                        text=x, fetched_at=at, http_status=200, extractor="t", content_hash=x, story_id=x)
+                for x in ids]
+        raw = pages.raw_rows(arts, {a.url: Page(url=a.url, final_url=a.url, source="src", status=200,
+                                                content_type="text/html", charset="utf-8",
+                                                body=os.urandom(400_000), fetched_at=at) for a in arts})
+        wh.load(run_id, arts, [], [], [], [], "v1", raw_pages=raw)
+
+
 def test_compact_reports_what_it_gave_back(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from newsflow.records import Article, Page
-    from warehouse import Warehouse, pages
+    from warehouse import Warehouse
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     wh = Warehouse(tmp_path / "w.duckdb")
     wh.migrate()
-    for run_id, ids in (("run-1", "ab"), ("run-2", "b")):
-        arts = [Article(article_id=x, url=f"http://127.0.0.1:1/{x}", canonical_url=f"https://x.example/{x}",
-                        source="src", site="x.example", title=x, authors=(), published_at=now, language="en",
-                        text=x, fetched_at=now, http_status=200, extractor="t", content_hash=x, story_id=x)
-                for x in ids]
-        raw = pages.raw_rows(arts, {a.url: Page(url=a.url, final_url=a.url, source="src", status=200,
-                                                content_type="text/html", charset="utf-8",
-                                                body=os.urandom(400_000), fetched_at=now) for a in arts})
-        wh.load(run_id, arts, [], [], [], [], "v1", raw_pages=raw)
+    _store_pages(wh, [("run-1", "ab", now), ("run-2", "b", now)])
     run = newsflow("compact", "--db", str(tmp_path / "w.duckdb"))
     assert run.returncode == 0, run.stderr[-3000:]
     assert "run-1.pack" in run.stdout and "rewritten" in run.stdout
-    assert "2 packs: 1.2 MB -> 0.8 MB (0.4 MB given back)" in run.stdout  # incompressible pages of 0.4 MB
+    # incompressible pages of 0.4 MB; the shipped sources file keeps all HTML
+    assert "2 packs: 1.2 MB -> 0.8 MB (0.4 MB given back); 1 kept, 1 rewritten" in run.stdout
+    assert "gave up" not in run.stdout
     bad = newsflow("compact", "--db", str(tmp_path / "w.duckdb"), "--min-waste", "2")
     assert bad.returncode == 1 and "min_waste must be between 0 and 1" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_compact_gives_up_html_older_than_the_retention(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from warehouse import Warehouse
+
+    now = datetime.now(UTC)
+    db = tmp_path / "w.duckdb"
+    wh = Warehouse(db)
+    wh.migrate()
+    _store_pages(wh, [("old", "ab", now - timedelta(days=40)), ("mixed", "c", now - timedelta(days=40)),
+                      ("new", "d", now - timedelta(days=2))])
+    _store_pages(wh, [("mixed", "e", now - timedelta(days=1))])  # run "mixed": one old page, one recent
+    sources = tmp_path / "sources.toml"
+    sources.write_text((REPO / "config" / "sources.toml").read_text(encoding="utf-8")
+                       + "\n[raw_pages]\nkeep_days = 30\nmin_waste = 0.4\n", encoding="utf-8")
+    run = newsflow("compact", "--db", str(db), "--sources", str(sources))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "gave up the HTML of 3 pages fetched before" in run.stdout and "(1.2 MB compressed)" in run.stdout
+    assert "3 packs: 2.0 MB -> 0.8 MB (1.2 MB given back); 1 kept, 1 removed, 1 rewritten" in run.stdout
+    _, rows = Warehouse(db).query("SELECT article_id FROM raw_pages WHERE pack IS NOT NULL ORDER BY 1")
+    assert rows == [("d",), ("e",)]
+    again = newsflow("compact", "--db", str(db), "--sources", str(sources), "--keep-days", "0")
+    assert again.returncode == 0 and "gave up" not in again.stdout and "(0.0 MB given back)" in again.stdout
+    neg = newsflow("compact", "--db", str(db), "--keep-days", "-1")
+    assert neg.returncode == 1 and "keep_days must be >= 0" in neg.stderr and "Traceback" not in neg.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text(sources.read_text(encoding="utf-8").replace("keep_days = 30", "keep_days = -3"), encoding="utf-8")
+    wrong = newsflow("compact", "--db", str(db), "--sources", str(bad))
+    assert wrong.returncode == 1 and "[raw_pages]: keep_days must be a number of days >= 0" in wrong.stderr
+
+def test_values_and_errors_are_printed_as_written(tmp_path: Path) -> None:
+    """Brackets in data or in an error are text, not rich markup: a title
+    such as "[/b] ..." used to crash `newsflow sql`, and "[fetch]" vanished
+    from config errors."""
+    from warehouse import Warehouse
+
+    db = tmp_path / "w.duckdb"
+    Warehouse(db).migrate()
+    run = newsflow("sql", "SELECT '[/b] closing [fetch] [red]red' AS title", "--db", str(db))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "[/b] closing [fetch] [red]red" in run.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[fetch]\nread_timout = 3\n[[sources]]\nname = "X"\nhomepage = "https://x.example/"\n'
+                   'language = "en"\n', encoding="utf-8")
+    wrong = newsflow("ingest", "--sources", str(bad), "--db", str(db))
+    assert wrong.returncode == 1 and "[fetch]" in wrong.stderr and "read_timout" in wrong.stderr
