@@ -45,6 +45,18 @@ class FetchSettings:
     user_agent: str = USER_AGENT
 
 
+DEFAULT_COMPACT_SCHEDULE = "17 3 * * *"
+
+
+@dataclass(frozen=True, slots=True)
+class RawPagesSettings:
+    """How long the fetched HTML is kept, and when ``newsflow serve`` tidies it."""
+
+    keep_days: float = 0.0  # HTML of pages fetched longer ago is given up by compaction; 0: kept for ever
+    compact_schedule: str = DEFAULT_COMPACT_SCHEDULE  # cron of the served compaction; "": none
+    min_waste: float = 0.25  # a pack with at least this share of its bytes unused is rewritten
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     id: str
@@ -75,6 +87,7 @@ class SourcesConfig:
     allow_private_hosts: bool = False
     fetch: FetchSettings = field(default_factory=FetchSettings)
     path: str | None = None
+    raw_pages: RawPagesSettings = field(default_factory=RawPagesSettings)
 
     def select(self, ids: list[str] | None) -> SourcesConfig:
         """The same config restricted to the given source ids (all if None)."""
@@ -91,6 +104,7 @@ class SourcesConfig:
             allow_private_hosts=self.allow_private_hosts,
             fetch=self.fetch,
             path=self.path,
+            raw_pages=self.raw_pages,
         )
 
 
@@ -149,6 +163,8 @@ def parse_sources(data: dict[str, Any], path: str | None = None) -> SourcesConfi
     except TypeError as exc:
         raise ConfigError(f"{where} [fetch]: {exc}") from exc
 
+    raw_pages = _raw_pages(data.get("raw_pages", {}), f"{where} [raw_pages]")
+
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
         raise ConfigError(f"{where}: needs at least one [[sources]] table")
@@ -190,8 +206,26 @@ def parse_sources(data: dict[str, Any], path: str | None = None) -> SourcesConfi
             )
         )
     return SourcesConfig(
-        sources=tuple(sources), allow_private_hosts=allow_private, fetch=fetch, path=path
+        sources=tuple(sources), allow_private_hosts=allow_private, fetch=fetch, path=path, raw_pages=raw_pages
     )
+
+
+def _raw_pages(table: Any, where: str) -> RawPagesSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table")
+    unknown = sorted(set(table) - {"keep_days", "compact_schedule", "min_waste"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    keep = table.get("keep_days", 0.0)
+    if isinstance(keep, bool) or not isinstance(keep, (int, float)) or keep < 0:
+        raise ConfigError(f"{where}: keep_days must be a number of days >= 0 (0 keeps the HTML for ever)")
+    waste = table.get("min_waste", 0.25)
+    if isinstance(waste, bool) or not isinstance(waste, (int, float)) or not 0 <= waste <= 1:
+        raise ConfigError(f"{where}: min_waste must be a share between 0 and 1")
+    cron = table.get("compact_schedule", DEFAULT_COMPACT_SCHEDULE)
+    if not isinstance(cron, str):
+        raise ConfigError(f"{where}: compact_schedule must be a cron expression, or \"\" for none")
+    return RawPagesSettings(float(keep), _check_cron(cron, where) if cron else "", float(waste))
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

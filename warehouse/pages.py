@@ -179,6 +179,9 @@ def read_pages(wh: Warehouse, article_ids: Sequence[str] | None, extractor_not: 
     return out, bad
 
 
+_KEPT = "(r.pack IS NOT NULL OR r.html_zlib IS NOT NULL)"  # a raw_pages row still holding its page's bytes
+
+
 class StoredPages:
     """The stored pages :func:`read_pages` selects, read back a batch at a
     time: the query keeps only each page's metadata and where its bytes lie,
@@ -203,8 +206,13 @@ class StoredPages:
             " r.html_zlib, r.pack, r.pack_offset, r.pack_length, r.feed_url, r.feed_title, r.feed_published,"
             " r.feed_summary"
             f" FROM articles a JOIN raw_pages r USING (article_id) WHERE {' AND '.join(where)}"
+            f" AND {_KEPT}"
             " ORDER BY r.pack, r.pack_offset, a.article_id",
             params)
+        # selected, but their HTML was given up by the retention (see :func:`forget`)
+        _, rows = wh.query(f"SELECT count(*) FROM articles a JOIN raw_pages r USING (article_id)"
+                           f" WHERE {' AND '.join(where)} AND NOT {_KEPT}", params)
+        self.not_kept = int(rows[0][0])
         self.directory = pack_dir(wh.path)
 
     def __len__(self) -> int:
@@ -243,6 +251,36 @@ def pack_usage(wh: Warehouse) -> dict[str, int]:
     on_disk = sum(p.stat().st_size for p in directory.glob(f"*{PACK_SUFFIX}")) if directory.exists() else 0
     _, rows = wh.query("SELECT coalesce(sum(pack_length), 0) FROM raw_pages WHERE pack IS NOT NULL")
     return {"pack_bytes": on_disk, "referenced_bytes": int(rows[0][0])}
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What :func:`forget` gave up."""
+
+    pages: int
+    bytes: int  # compressed bytes no row points at any more (given back by :func:`compact`)
+    before: datetime
+
+
+def forget(wh: Warehouse, before: datetime) -> Forgotten:
+    """Give up the HTML of the pages fetched before ``before`` (the retention
+    of ``[raw_pages] keep_days``): their ``raw_pages`` rows keep the fetch
+    metadata and lose the bytes' location, in one transaction, and
+    :func:`compact` then gives the bytes back.  Their articles stay as they
+    are; ``reprocess`` can no longer re-extract them and says how many it
+    left.  Returns what was given up (nothing twice)."""
+    if before.tzinfo is None:
+        raise WarehouseError(f"forget needs a time with its time zone, got {before.isoformat()}")
+    cond = "fetched_at < ? AND (pack IS NOT NULL OR html_zlib IS NOT NULL)"
+    with wh.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        row = con.execute("SELECT count(*), coalesce(sum(coalesce(pack_length, octet_length(html_zlib))), 0)"
+                          f" FROM raw_pages WHERE {cond}", [before]).fetchone()
+        con.execute("UPDATE raw_pages SET html_zlib = NULL, pack = NULL, pack_offset = NULL, pack_length = NULL"
+                    f" WHERE {cond}", [before])
+        con.execute("COMMIT")
+    n, size = row if row else (0, 0)
+    return Forgotten(int(n), int(size), before)
 
 
 @dataclass(frozen=True, slots=True)
