@@ -268,6 +268,9 @@ def reprocess(
         raise typer.Exit(1) from exc
     console.print(f"reprocessed {summary['pages']} pages with {summary['extractor']}: {summary['changed']} texts "
                   f"changed, {summary['unchanged']} unchanged, {summary['failed']} failed")
+    if summary["not_kept"]:
+        console.print(f"{summary['not_kept']} articles left as they are: their HTML is no longer kept"
+                      " ([raw_pages] keep_days)")
 
 
 @app.command()

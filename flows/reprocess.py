@@ -74,12 +74,18 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
         if pool is not None:
             pool.shutdown()
     total = len(stored)
+    # Articles whose HTML the retention gave up ([raw_pages] keep_days) stay
+    # as they are.  Counted here, not one drop each: they were let go on
+    # purpose, and every later reprocess would record them again.
+    not_kept = stored.not_kept
     summary = {"run_id": run_id, "pages": total, "changed": len(changed), "unchanged": unchanged,
-               "failed": failed, "extractor": EXTRACTOR, "changed_articles": changed}
+               "failed": failed, "not_kept": not_kept, "extractor": EXTRACTOR, "changed_articles": changed}
+    left = f"; {not_kept} articles left as they are, their HTML no longer kept" if not_kept else ""
     wh.finish_run(run_id, "completed", {"extracted": len(changed) + unchanged},
-                  f"reprocessed {total} pages: {len(changed)} texts changed, {unchanged} unchanged, {failed} failed")
+                  f"reprocessed {total} pages: {len(changed)} texts changed, {unchanged} unchanged, {failed} failed{left}")
     wh.publish()
-    log.info("reprocess: %d pages, %d texts changed, %d unchanged, %d failed", total, len(changed), unchanged, failed)
+    log.info("reprocess: %d pages, %d texts changed, %d unchanged, %d failed%s", total, len(changed), unchanged,
+             failed, left)
     return summary
 
 

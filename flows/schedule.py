@@ -13,7 +13,9 @@ from newsflow.config import load_sources
 
 def build_deployments(sources_file: str, db: str, max_lateness_minutes: float = 10.0) -> list[Any]:
     """One deployment per distinct cron schedule, each ingesting the sources
-    on that schedule."""
+    on that schedule; and the compaction of the stored pages on
+    ``[raw_pages] compact_schedule`` (unless that is empty)."""
+    from flows.compact import compact
     from flows.ingest import ingest
 
     config = load_sources(sources_file)
@@ -32,6 +34,17 @@ def build_deployments(sources_file: str, db: str, max_lateness_minutes: float = 
             # is still going is cancelled, not queued
             concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
             description=f"newsflow ingest of {', '.join(ids)} on '{cron}'",
+        ))
+    keep = config.raw_pages
+    if keep.compact_schedule:
+        deployments.append(compact.to_deployment(
+            name="compact", cron=keep.compact_schedule,
+            parameters={"db": db, "keep_days": keep.keep_days, "min_waste": keep.min_waste},
+            tags=["newsflow", "maintenance"],
+            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+            description=("newsflow compact: give back unused pack bytes"
+                         + (f", and the HTML of pages fetched over {keep.keep_days:g} days ago" if keep.keep_days else "")
+                         + f", on '{keep.compact_schedule}'"),
         ))
     return deployments
 

@@ -203,8 +203,20 @@ def test_serve_builds_one_deployment_per_schedule(tmp_path: Path) -> None:
 
     sources = Path(__file__).resolve().parents[2] / "config" / "sources.toml"
     deployments = build_deployments(str(sources), str(tmp_path / "w.duckdb"))
-    crons = sorted(d.schedules[0].schedule.cron for d in deployments)
+    *ingests, maintenance = deployments
+    crons = sorted(d.schedules[0].schedule.cron for d in ingests)
     assert crons == ["*/30 * * * *", "0 * * * *", "0 */2 * * *"]
-    every_source = sorted(i for d in deployments for i in d.parameters["only"])
+    every_source = sorted(i for d in ingests for i in d.parameters["only"])
     assert len(every_source) == 9 and "morocco-world-news" in every_source
     assert all("newsflow" in d.tags for d in deployments)
+    # the stored pages are compacted nightly; the shipped file keeps all HTML
+    assert (maintenance.name, maintenance.schedules[0].schedule.cron) == ("compact", "17 3 * * *")
+    assert maintenance.parameters == {"db": str(tmp_path / "w.duckdb"), "keep_days": 0.0, "min_waste": 0.25}
+    custom = tmp_path / "sources.toml"
+    custom.write_text(sources.read_text(encoding="utf-8")
+                      + '\n[raw_pages]\nkeep_days = 90\ncompact_schedule = "0 4 * * 0"\n', encoding="utf-8")
+    maintenance = build_deployments(str(custom), "w.duckdb")[-1]
+    assert maintenance.schedules[0].schedule.cron == "0 4 * * 0" and maintenance.parameters["keep_days"] == 90
+    assert "fetched over 90 days ago" in (maintenance.description or "")
+    custom.write_text(sources.read_text(encoding="utf-8") + '\n[raw_pages]\ncompact_schedule = ""\n', encoding="utf-8")
+    assert [d.name for d in build_deployments(str(custom), "w.duckdb")] == [d.name for d in ingests]

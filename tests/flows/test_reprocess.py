@@ -58,6 +58,37 @@ def test_reprocess_records_pages_whose_html_is_gone_and_goes_on(tmp_path: Path) 
     assert rows == [("reprocess", "raw_page_unreadable", True)]
 
 
+def test_reprocess_leaves_articles_whose_html_the_retention_gave_up(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from flows.compact import run_compact
+
+    wh = ingest_demo(tmp_path)
+    _, rows = wh.query("SELECT article_id, fetched_at FROM raw_pages ORDER BY fetched_at, article_id")
+    cut = rows[10][1]  # the first ten pages fetched are "old"
+    old = {aid for aid, at in rows if at < cut}
+    assert 0 < len(old) < 31
+    result = run_compact(wh, keep_days=1.0, min_waste=0.9, now=cut + timedelta(days=1))
+    assert result.forgotten is not None and result.forgotten.pages == len(old) and result.forgotten.bytes > 0
+    assert [c.action for c in result.changes] == ["kept"]  # a third of the only pack: under min_waste
+    _, rows = wh.query("SELECT count(*) FROM raw_pages WHERE pack IS NULL AND html_zlib IS NULL"
+                       " AND url IS NOT NULL AND fetched_at IS NOT NULL")
+    assert rows == [(len(old),)]  # the fetch metadata stays
+    _, rows = wh.reader().query("SELECT count(*) FROM raw_pages WHERE pack IS NULL")
+    assert rows == [(len(old),)]  # published, though no pack changed
+    summary = run_reprocess(wh, everything=True)
+    assert (summary["pages"], summary["not_kept"], summary["failed"]) == (31 - len(old), len(old), 0)
+    _, rows = wh.query("SELECT message, (SELECT count(*) FROM drops d WHERE d.run_id = r.run_id) FROM runs r"
+                       " WHERE run_id = ?", [summary["run_id"]])
+    assert rows[0][0].endswith(f"; {len(old)} articles left as they are, their HTML no longer kept")
+    assert rows[0][1] == 0
+    _, rows = wh.query("SELECT count(*) FROM articles WHERE article_id IN (SELECT unnest(?))", [sorted(old)])
+    assert rows == [(len(old),)]  # the articles themselves stay
+    # a second pass gives nothing more up; the reader sees the same as the writer
+    again = run_compact(wh, keep_days=1.0, now=cut + timedelta(days=1))
+    assert again.forgotten is not None and again.forgotten.pages == 0
+
+
 @pytest.mark.parametrize("processes", [1, 2])
 def test_reprocess_goes_through_the_pages_a_batch_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            processes: int) -> None:

@@ -191,6 +191,40 @@ def test_pages_stored_inline_before_migration_9_still_read(tmp_path: Path) -> No
     assert [(aid, p.body) for p, aid in stored] == [("old", b"<p>old</p>")] and bad == []
 
 
+def test_forget_gives_up_the_html_fetched_before_a_time_and_nothing_else(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    wh = Warehouse(tmp_path / "w.duckdb")
+    inline = art("inline")
+    with wh.connect() as con:  # one page stored inline, before migration 009, fetched long ago
+        apply(con, upto=8)
+        con.execute("INSERT INTO raw_pages (article_id, url, fetched_at, http_status, content_type, charset, html_zlib)"
+                    " VALUES (?, ?, ?, 200, 'text/html', 'utf-8', ?)",
+                    [inline.article_id, inline.url, NOW - timedelta(days=100), zlib.compress(b"<p>inline</p>")])
+    wh.migrate()
+    wh.load("run-0", [inline], [], [], [], [], "v1")
+    old, edge, new = art("old"), art("edge"), art("new")
+    for a, at in ((old, NOW - timedelta(days=31)), (edge, NOW - timedelta(days=30)), (new, NOW)):
+        wh.load(f"run-{a.article_id}", [a], [], [], [], [],  "v1",
+                raw_pages=pages.raw_rows([a], {a.url: replace(page(a), fetched_at=at)}))
+    with pytest.raises(WarehouseError, match="time zone"):
+        pages.forget(wh, datetime(2026, 1, 1))
+    cut = NOW - timedelta(days=30)
+    _, rows = wh.query("SELECT sum(pack_length) FROM raw_pages WHERE article_id = 'old'")
+    gone = pages.forget(wh, cut)  # strictly before: the page fetched at the cut stays
+    assert (gone.pages, gone.bytes, gone.before) == (2, rows[0][0] + len(zlib.compress(b"<p>inline</p>")), cut)
+    _, rows = wh.query("SELECT article_id, url IS NOT NULL, http_status, pack IS NULL AND html_zlib IS NULL"
+                       " FROM raw_pages ORDER BY 1")
+    assert rows == [("edge", True, 200, False), ("inline", True, 200, True), ("new", True, 200, False),
+                    ("old", True, 200, True)]
+    stored = pages.StoredPages(wh, None, None, None)
+    assert (len(stored), stored.not_kept) == (2, 2)
+    assert sorted(aid for batch, bad in stored.batches(10) for _, aid in batch) == ["edge", "new"]
+    assert pages.forget(wh, cut).pages == 0  # nothing given up twice
+    changes = {c.pack: c.action for c in pages.compact(wh)}
+    assert changes == {"run-old.pack": "removed", "run-edge.pack": "kept", "run-new.pack": "kept"}
+
+
 def test_packs_hold_zstd_frames_and_zlib_written_before_still_reads(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
     wh.migrate()
