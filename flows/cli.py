@@ -306,6 +306,42 @@ def compact(
 
 
 @app.command()
+def storage(db: DbOption = None) -> None:
+    """Where the disk goes: the warehouse file and its read copy, the pack
+    files of stored HTML (and how much of them no row points at), the
+    search index; and how many pages' HTML is kept."""
+    from warehouse import Warehouse, pages
+    from warehouse.search import index_path
+
+    wh = Warehouse(db_path(db))
+    try:
+        usage = pages.pack_usage(_reader(db))
+    except NewsflowError as exc:
+        error(exc)
+        raise typer.Exit(1) from exc
+
+    def size(path: Path) -> int:
+        if path.is_dir():
+            return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        return path.stat().st_size if path.exists() else 0
+
+    unused = usage["pack_bytes"] - usage["referenced_bytes"]
+    share = f" ({unused / usage['pack_bytes']:.0%} of them)" if usage["pack_bytes"] else ""
+    oldest = f"{usage['oldest_kept']:%Y-%m-%d %H:%M}" if usage["oldest_kept"] else "none"
+    print_table(["what", "where", "MB", "detail"], [
+        ("warehouse", str(wh.path), f"{(size(wh.path) + size(wh.path.with_name(wh.path.name + '.wal'))) / 1e6:,.1f}",
+         f"of which {usage['inline_bytes'] / 1e6:,.1f} MB HTML stored inline before migration 009"
+         if usage["inline_bytes"] else ""),
+        ("read copy", str(wh.read_path), f"{size(wh.read_path) / 1e6:,.1f}", "what readers open; replaced after each run"),
+        ("packs", str(pages.pack_dir(wh.path)), f"{usage['pack_bytes'] / 1e6:,.1f}",
+         f"{usage['packs']} file{'' if usage['packs'] == 1 else 's'}; {unused / 1e6:,.1f} MB no row points at{share}: newsflow compact gives it back"),
+        ("search index", str(index_path(wh.path)), f"{size(index_path(wh.path)) / 1e6:,.1f}", "newsflow search"),
+    ], title="Storage")
+    console.print(f"HTML kept for {usage['pages_kept']:,} pages (oldest fetched {oldest}),"
+                  f" given up for {usage['pages_given_up']:,} ([raw_pages] keep_days)", markup=False)
+
+
+@app.command()
 def shell(db: DbOption = None) -> None:
     """Open the DuckDB CLI (the pinned version) on the read copy, read-only,
     with every view ready."""

@@ -245,12 +245,21 @@ class StoredPages:
                 yield out, bad
 
 
-def pack_usage(wh: Warehouse) -> dict[str, int]:
-    """Bytes in pack files, and how many of them rows still point at."""
+def pack_usage(wh: Warehouse) -> dict[str, Any]:
+    """Bytes in pack files and how many of them rows still point at; pages
+    whose HTML is kept (in packs or inline) and given up; the oldest fetch
+    whose HTML is kept."""
     directory = pack_dir(wh.path)
-    on_disk = sum(p.stat().st_size for p in directory.glob(f"*{PACK_SUFFIX}")) if directory.exists() else 0
-    _, rows = wh.query("SELECT coalesce(sum(pack_length), 0) FROM raw_pages WHERE pack IS NOT NULL")
-    return {"pack_bytes": on_disk, "referenced_bytes": int(rows[0][0])}
+    files = list(directory.glob(f"*{PACK_SUFFIX}")) if directory.exists() else []
+    _, rows = wh.query(
+        "SELECT coalesce(sum(pack_length), 0), count(*) FILTER (WHERE pack IS NOT NULL OR html_zlib IS NOT NULL),"
+        " count(*) FILTER (WHERE pack IS NULL AND html_zlib IS NULL),"
+        " min(fetched_at) FILTER (WHERE pack IS NOT NULL OR html_zlib IS NOT NULL),"
+        " coalesce(sum(octet_length(html_zlib)), 0) FROM raw_pages")
+    referenced, kept, given_up, oldest, inline = rows[0]
+    return {"packs": len(files), "pack_bytes": sum(p.stat().st_size for p in files),
+            "referenced_bytes": int(referenced), "inline_bytes": int(inline), "pages_kept": int(kept),
+            "pages_given_up": int(given_up), "oldest_kept": oldest}
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,10 @@ def test_compact_gives_up_html_older_than_the_retention(tmp_path: Path) -> None:
     assert "3 packs: 2.0 MB -> 0.8 MB (1.2 MB given back); 1 kept, 1 removed, 1 rewritten" in run.stdout
     _, rows = Warehouse(db).query("SELECT article_id FROM raw_pages WHERE pack IS NOT NULL ORDER BY 1")
     assert rows == [("d",), ("e",)]
+    where = newsflow("storage", "--db", str(db))
+    assert where.returncode == 0, where.stderr[-3000:]
+    assert "2 files; 0.0 MB no row points at (0% of them)" in where.stdout
+    assert "HTML kept for 2 pages (oldest fetched " in where.stdout and "given up for 3 ([raw_pages] keep_days)" in where.stdout
     again = newsflow("compact", "--db", str(db), "--sources", str(sources), "--keep-days", "0")
     assert again.returncode == 0 and "gave up" not in again.stdout and "(0.0 MB given back)" in again.stdout
     neg = newsflow("compact", "--db", str(db), "--keep-days", "-1")
