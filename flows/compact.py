@@ -34,8 +34,8 @@ class Compaction:
         out = []
         if self.forgotten is not None:
             f = self.forgotten
-            out.append(f"gave up the HTML of {f.pages} page{'' if f.pages == 1 else 's'} fetched before {f.before:%Y-%m-%d %H:%M} UTC"
-                       f" ({f.bytes / 1e6:.1f} MB compressed)")
+            out.append(f"gave up the HTML of {f.pages} page{'' if f.pages == 1 else 's'} fetched before"
+                       f" {f.before:%Y-%m-%d %H:%M} UTC ({f.bytes / 1e6:.1f} MB compressed)")
         by_action: dict[str, int] = {}
         for c in self.changes:
             by_action[c.action] = by_action.get(c.action, 0) + 1
