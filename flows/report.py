@@ -21,8 +21,19 @@ STAGES = ("discovered", "not_modified", "known", "fetched", "fetch_failures", "e
           "duplicates", "updated", "loaded")
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;",
+                                                                      "\n": " ", "\r": " "})
+
+
+def md(text: str) -> str:
+    """``text`` from the web (a title, a URL, an error) as literal markdown:
+    it can neither break a table (``|``, a newline) nor become a link, an
+    emphasis, a heading or HTML in the Prefect UI."""
+    return text.translate(_MD_SPECIAL)
+
+
 def summary_markdown(s: RunSummary) -> str:
-    lines = [f"# Ingest run `{s.run_id}`: {s.status}", "", s.message, "",
+    lines = [f"# Ingest run `{s.run_id}`: {s.status}", "", md(s.message), "",
              "## Counts per source and stage", "",
              "| source | " + " | ".join(STAGES) + " |", "|---" * (len(STAGES) + 1) + "|"]
     for sid in sorted(s.per_source):
@@ -36,16 +47,16 @@ def summary_markdown(s: RunSummary) -> str:
         lines += [f"| {sid} | {c['over_cap']} | {c['stale']} | {c['unusable']} |" for sid, c in sorted(not_taken.items())]
     if s.failed_sources:
         lines += ["", "## Sources that failed", ""]
-        lines += [f"- **{sid}**: {why}" for sid, why in sorted(s.failed_sources.items())]
+        lines += [f"- **{sid}**: {md(why)}" for sid, why in sorted(s.failed_sources.items())]
     lines += ["", "## Failures by reason", ""]
     if s.failures:
         lines += ["| stage:reason | count | sample URLs |", "|---|---|---|"]
         for key, n in s.failures.most_common():
-            lines.append(f"| {key} | {n} | {'<br>'.join(s.failure_samples.get(key, []))} |")
+            lines.append(f"| {key} | {n} | {'<br>'.join(md(u) for u in s.failure_samples.get(key, []))} |")
     else:
         lines.append("None.")
     lines += ["", f"## New stories ({len(s.new_stories)})", ""]
-    lines += [f"- {title} ({source}){' — ' + ', '.join(s.story_topics.get(sid, [])) if s.story_topics.get(sid) else ''}"
+    lines += [f"- {md(title)} ({source}){' — ' + ', '.join(s.story_topics.get(sid, [])) if s.story_topics.get(sid) else ''}"
               for sid, source, title in s.new_stories[:50]] or ["None."]
     if len(s.new_stories) > 50:
         lines.append(f"- … and {len(s.new_stories) - 50} more")
