@@ -69,15 +69,17 @@ def compact(db: str = "data/newsflow.duckdb", keep_days: float = 0.0, min_waste:
     """Give up HTML older than ``keep_days`` and give back unused pack bytes."""
     from prefect.artifacts import create_markdown_artifact
 
+    from flows.report import md
+
     log: logging.Logger | logging.LoggerAdapter[Any] = get_run_logger()
     result = run_compact(Warehouse(db), keep_days, min_waste)
     for line in result.lines():
         log.info("compact: %s", line)
     rows = "\n".join(f"| {c.pack} | {c.action} | {c.bytes_before / 1e6:.1f} | {c.bytes_after / 1e6:.1f} | {c.pages} |"
-                     f" {c.detail} |" for c in result.changes if c.action != "kept")
+                     f" {md(c.detail)} |" for c in result.changes if c.action != "kept")
     create_markdown_artifact(
         key="compact-summary",
-        markdown="\n\n".join(["# Compaction", *(f"- {line}" for line in result.lines())]
+        markdown="\n\n".join(["# Compaction", *(f"- {md(line)}" for line in result.lines())]
                              + ([f"| pack | action | MB before | MB after | pages | detail |\n|---|---|---|---|---|---|\n{rows}"]
                                 if rows else [])),
         description="What newsflow compact did")
