@@ -20,7 +20,10 @@ transaction that writes their ``raw_pages`` rows commits.  A crash or a
 rolled-back load leaves bytes no row points at (counted by
 :func:`pack_usage`), never a row pointing at missing bytes.  Bytes of a page
 replaced by a newer fetch stay in their pack, unreferenced, until
-:func:`compact` (``newsflow compact``) gives them back.
+:func:`compact` (``newsflow compact``) gives them back.  With a retention
+(``[raw_pages] keep_days``), :func:`forget` first lets go of the HTML of
+older pages: their rows keep the fetch metadata, and their bytes become
+unreferenced too.
 """
 
 from __future__ import annotations
