@@ -28,7 +28,6 @@ stderr.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import multiprocessing as mp
 import shutil
@@ -43,11 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-_spec = importlib.util.spec_from_file_location("bench_pipeline", ROOT / "bench" / "pipeline.py")
-assert _spec is not None and _spec.loader is not None
-pipeline = importlib.util.module_from_spec(_spec)
-sys.modules["bench_pipeline"] = pipeline
-_spec.loader.exec_module(pipeline)
+import pipeline  # noqa: E402  bench/pipeline.py: a bench script's own folder is on sys.path
 
 RUN_PAGES = 500
 
