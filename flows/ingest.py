@@ -251,7 +251,8 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                 if workers > 1 and len(new_entries) >= PARALLEL_EXTRACT_MIN_PAGES:
                     # started in a thread while the first window is fetched
                     # (the forkserver's start blocks for a third of a second)
-                    run.pool = await asyncio.to_thread(tasks.extraction_pool, workers, run.shipped)
+                    run.pool = await asyncio.to_thread(tasks.extraction_pool, workers, run.shipped,
+                                                       config.extract.page_cpu_seconds)
                     run.workers = workers
                 # A pipeline over windows: window i+1 is fetched and window i
                 # extracted (worker processes) while window i-1 is deduped,

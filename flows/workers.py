@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from newsflow import malloc
+from newsflow.config import ExtractSettings
 from newsflow.isolation import internal_error
 from newsflow.records import Article, Drop, Page, TopicTag
 from parsers.extract import extract_page
@@ -36,12 +37,13 @@ from topics.taxonomy import Taxonomy
 T = TypeVar("T")
 R = TypeVar("R")
 
-# CPU seconds one page may take in a worker.  Past the soft limit the page
-# is dropped (``extract_timeout``) and the worker goes on; a page stuck in C
-# code, where Python cannot interrupt it, is killed at the hard limit with
-# its worker, and found as a crash (see WorkerPool).  The slowest real pages
-# of the extraction corpus take about 2 s.
-PAGE_CPU_SECONDS = 20.0
+# CPU seconds one page may take in a worker (``[extract] page_cpu_seconds``).
+# Past this soft limit the page is dropped (``extract_timeout``) and the
+# worker goes on; a page stuck in C code, where Python cannot interrupt it,
+# is killed with its worker at HARD_LIMIT_FACTOR times it, and found as a
+# crash (see WorkerPool).  The slowest real pages of the extraction corpus
+# take about 2 s.
+PAGE_CPU_SECONDS = ExtractSettings.page_cpu_seconds
 HARD_LIMIT_FACTOR = 2.0
 
 _log = logging.getLogger(__name__)
