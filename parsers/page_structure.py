@@ -131,8 +131,33 @@ def descriptions(tree: lxml.html.HtmlElement) -> list[str]:
 
 
 def find_standfirst(tree: lxml.html.HtmlElement, description: str) -> str | None:
-    """The visible body block that prints ``description`` (the standfirst),
-    as text; None when the description is short or not printed.
+    """The visible block that prints ``description``, as text (see
+    :func:`standfirst_element`)."""
+    el = standfirst_element(tree, description)
+    return None if el is None else _clean_space(el.text_content())
+
+
+_DEK_CLASS = re.compile(r"dek|deck|standfirst|subtitle|sub-?head|summary|excerpt|strap|intro|lead|teaser|chap[oe]|sapo",
+                        re.IGNORECASE)
+
+
+def is_dek(el: lxml.html.HtmlElement) -> bool:
+    """Whether a block printing the meta description is a standfirst of its
+    own, not the article's first paragraph copied into the description (as
+    many sites do): a lede is a ``<p>`` among the body's other paragraphs,
+    with no class saying it is a dek, standfirst, summary or the like."""
+    if el.tag != "p" or _DEK_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+        return True
+    parent = el.getparent()
+    if parent is None:
+        return True
+    paragraphs = [s for s in parent if s is not el and s.tag == "p" and len(s.text_content().split()) >= 12]
+    return len(paragraphs) < 2
+
+
+def standfirst_element(tree: lxml.html.HtmlElement, description: str) -> lxml.html.HtmlElement | None:
+    """The visible body block that prints ``description`` (the standfirst);
+    None when the description is short or not printed.
 
     The block is the smallest element around the description's opening words
     whose text contains the whole description and is at most
@@ -160,7 +185,7 @@ def find_standfirst(tree: lxml.html.HtmlElement, description: str) -> str | None
             if target in norm_line(text):
                 if el.xpath("ancestor-or-self::a"):
                     break
-                return text
+                return el
             el = el.getparent()
     return None
 
