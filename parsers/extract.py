@@ -13,14 +13,18 @@ Steps (each rule documented in its module):
 3. trafilatura (comments off, tables kept) for the body, in fast mode unless
    its result is doubtful (:func:`full_cascade_reason`); title, author and
    date: :mod:`parsers.metadata`;
-4. add body paragraphs trafilatura left in sibling containers (live blogs,
-   bodies split by ads), unless they look like links or repeats;
-5. paragraph rules (headline repeats, widgets, prompts, teasers, credits,
-   bylines, bios, trailing teaser sections): :mod:`parsers.boilerplate`;
-6. the standfirst (dek) goes to its own field, out of the text; the
+4. paragraph rules (headline repeats, widgets, prompts, teasers, bylines,
+   related-story cards, bios, trailing teaser sections):
+   :mod:`parsers.boilerplate`;
+5. the standfirst (dek) goes to its own field, out of the text; the
    key-points box is put back when the page prints it;
-7. the site's learned boilerplate, if given: :mod:`parsers.site_boilerplate`;
-8. authors filtered to plausible person names: :mod:`parsers.authors`.
+6. the site's learned boilerplate, if given: :mod:`parsers.site_boilerplate`;
+7. authors: the person names of the byline, else the byline as printed:
+   :mod:`parsers.authors`.
+
+What each rule does on real pages, set by set, and what was tried and
+dropped (recovering body paragraphs from sibling containers, photo-credit
+removal): ``bench/EXTRACTION_TUNING.md``.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from parsers.boilerplate import clean_paragraphs, norm_line
 from parsers.html import canonical_link, decode_html, page_language, parse_tree
 from parsers.metadata import choose_title, page_metadata, pick_date
 from parsers.page_structure import (descriptions, headline_candidates, is_dek, key_points, link_texts,
-                                    merge_paragraphs, prune_non_article, sibling_paragraphs, standfirst_element)
+                                    prune_non_article, standfirst_element)
 from parsers.site_boilerplate import SiteRules, apply_site_rules
 from parsers.urls import article_id, canonicalize, site_of
 
@@ -84,11 +88,8 @@ def _site_names(tree: lxml.html.HtmlElement, site: str) -> tuple[str, ...]:
     return tuple(names + [label, site])
 
 
-def _body_paragraphs(tree: lxml.html.HtmlElement, text: str) -> list[str]:
-    """trafilatura's lines plus the paragraphs it left in sibling containers
-    (see :func:`parsers.page_structure.sibling_paragraphs`)."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return merge_paragraphs(lines, sibling_paragraphs(tree, lines))
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
 
 
 def _standfirst(tree: lxml.html.HtmlElement, kept: list[str]) -> tuple[str | None, list[str]]:
@@ -200,8 +201,9 @@ def _extract_page(page: Page, language: str | None, site_rules: SiteRules | None
     text = ""
     standfirst = None
     if doc is not None and doc.text:
-        context = {"headlines": headline_candidates(tree, title), "links": link_texts(tree), "authors": authors}
-        kept, cleaned = clean_paragraphs(_body_paragraphs(tree, doc.text), title, **context)  # type: ignore[arg-type]
+        context = {"headlines": headline_candidates(tree, title), "links": link_texts(tree, page.final_url),
+                   "authors": authors}
+        kept, cleaned = clean_paragraphs(_lines(doc.text), title, **context)  # type: ignore[arg-type]
         removed += cleaned
         standfirst, kept = _standfirst(tree, kept)
         kept = _with_key_points(tree, html_text, kept, lambda ps: clean_paragraphs(ps, None, **context)[0])  # type: ignore[arg-type]

@@ -57,15 +57,6 @@ def test_key_points_box_is_kept() -> None:
     assert a.text.startswith("The centre opens in May.\n\nIt will house 400 people.\n\n" + P1)
 
 
-def test_body_split_across_sibling_containers_is_joined() -> None:
-    posts = "".join(f'<div class="live-post"><div class="post-body"><p>{p}</p>'
-                    f'<p>Update {i}: officials confirmed the figures again this afternoon in a statement.</p></div></div>'
-                    for i, p in enumerate([P1, P2, P3]))
-    a = extract(f"<html><body><main>{posts}</main></body></html>")
-    for p in (P1, P2, P3):
-        assert p in a.text
-
-
 def test_related_links_bios_trust_lines_and_sections() -> None:
     links = {"centre opening delayed again as repairs drag on"}
     paras = [P1, "Centre opening delayed again as repairs drag on", P2,
@@ -122,3 +113,14 @@ def test_a_standfirst_extracted_as_the_first_paragraph_moves_out_of_the_text() -
         </article></body></html>""")
     assert a.standfirst == dek
     assert a.text == "\n\n".join([P1, P2, P3])
+
+
+def test_related_story_cards_are_links_to_the_site_itself() -> None:
+    from parsers.html import parse_tree
+    from parsers.page_structure import link_texts
+
+    tree = parse_tree('<html><body><a href="/2024/05/other-story">Centre opening delayed again</a>'
+                      '<a href="https://www.news.example/b">Ministers meet in Rabat</a>'
+                      '<a href="https://other.example/x">Guide to asylum law</a>'
+                      '<a href="#procedure">How the procedure works</a></body></html>')
+    assert link_texts(tree, "https://news.example/a") == {"centre opening delayed again", "ministers meet in rabat"}
