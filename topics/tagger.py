@@ -62,8 +62,9 @@ from collections.abc import Iterable
 
 from newsflow.records import Article, Evidence, TopicTag
 from parsers.boilerplate import fold
+from parsers.language import detect_language
 from topics.incident import tokens
-from topics.taxonomy import WORD, Taxonomy, Term
+from topics.taxonomy import WORD, Taxonomy, Term, Topic
 
 MAX_EVIDENCE = 20
 
@@ -92,15 +93,56 @@ def _scan(folded: str, taxonomy: Taxonomy) -> list[tuple[Term, int, int]]:
     return found
 
 
+Match = tuple[int, str, int, int, float]  # (term index, field, start, end, position boost)
+
+
+def _raw(topic: Topic, matches: Iterable[Match]) -> float:
+    counts: dict[int, int] = {}
+    position: dict[int, float] = {}
+    for idx, _, _, _, boost in matches:
+        counts[idx] = counts.get(idx, 0) + 1
+        position[idx] = max(position.get(idx, 1.0), boost)
+    return sum(topic.terms[idx][1] * (1 + 0.5 * math.log(n)) * position[idx] for idx, n in counts.items())
+
+
+def _best_passage_raw(topic: Topic, title: list[Match], text: list[Match]) -> float:
+    """raw of the title's matches with the text's best passage: the
+    ``passage_chars`` characters starting at a match that score highest."""
+    if not text:
+        return _raw(topic, title)
+    best = -math.inf
+    j = 0
+    for i, (_, _, start, _, _) in enumerate(text):
+        j = max(j, i + 1)
+        while j < len(text) and text[j][2] < start + topic.passage_chars:
+            j += 1
+        best = max(best, _raw(topic, title + text[i:j]))
+    return best
+
+
+def article_language(article: Article) -> str | None:
+    """The article's two-letter language: as stored, else identified from
+    its text (:func:`parsers.language.detect_language`); None when unknown."""
+    lang = article.language or detect_language(article.text, None)
+    return lang.lower()[:2] if lang else None
+
+
+def _covers(topic: Topic, language: str | None) -> bool:
+    """Whether the topic's terms are written for the language (an unknown
+    language does not stop a topic: a text too short to identify)."""
+    return topic.languages is None or language is None or language in topic.languages
+
+
 def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
-    counts: dict[int, dict[int, int]] = defaultdict(dict)
-    position: dict[int, dict[int, float]] = defaultdict(dict)
+    language = article_language(article)
+    matched: dict[int, dict[str, list[Match]]] = defaultdict(lambda: {"title": [], "text": []})
     evidence: dict[int, list[Evidence]] = defaultdict(list)
     negative_count: dict[int, int] = defaultdict(int)  # topic -> negative-context matches in the article
+    covered = [_covers(t, language) for t in taxonomy.topics]
     for field, original in (("title", article.title or ""), ("text", article.text)):
         if not original:
             continue
-        matches = _scan(fold(original), taxonomy)
+        matches = [m for m in _scan(fold(original), taxonomy) if covered[m[0].topic]]
         negatives: dict[int, list[int]] = defaultdict(list)
         for term, start, end in matches:
             if term.negative:
@@ -120,46 +162,51 @@ def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
                 j = bisect.bisect_left(near, start - topic.negative_window)
                 if j < len(near) and near[j] <= end + topic.negative_window:
                     continue
-            c = counts[term.topic]
-            c[term.index] = c.get(term.index, 0) + 1
             boost = (taxonomy.title_weight if field == "title"
                      else taxonomy.lede_weight if start < taxonomy.lede_chars else 1.0)
-            pos = position[term.topic]
-            pos[term.index] = max(pos.get(term.index, 1.0), boost)
+            matched[term.topic][field].append((term.index, field, start, end, boost))
             if weighted:
                 evidence[term.topic].append(Evidence(original[start:end], field, start, end))
     tags: list[TopicTag] = []
     toks: list[str] | None = None
     term_scores: dict[int, float] = {}
-    tagged: set[int] = set()
-    implying: list[tuple[int, TopicTag]] = []
-    for ti, c in counts.items():
+    for ti, fields in matched.items():
         topic = taxonomy.topics[ti]
-        raw = sum(topic.terms[idx][1] * (1 + 0.5 * math.log(n)) * position[ti][idx] for idx, n in c.items())
+        if topic.passage_chars:
+            raw = _best_passage_raw(topic, fields["title"], fields["text"])
+        else:
+            raw = _raw(topic, fields["title"] + fields["text"])
         raw = max(0.0, raw - topic.negative_weight * negative_count.get(ti, 0))
         term_scores[ti] = 1 - math.exp(-raw / taxonomy.saturation)
+    tagged: set[int] = set()
+    implying: list[tuple[int, TopicTag]] = []
     for ti, score in term_scores.items():
         topic = taxonomy.topics[ti]
         if topic.requires is not None and term_scores.get(topic.requires, 0.0) < topic.requires_score:
             continue
+        used = {m[0] for f in matched[ti].values() for m in f}
+        if topic.core and topic.core.isdisjoint(used):
+            continue  # supporting terms alone never tag (they still count for requires and implies)
         threshold = topic.threshold
-        if topic.model is not None and score >= topic.model_min_score and topic.model_bypass.isdisjoint(counts[ti]):
+        if topic.model is not None and score >= topic.model_min_score and topic.model_bypass.isdisjoint(used):
             if toks is None:
                 toks = tokens(f"{article.title or ''}\n{article.text}")
-            if topic.model.applies(article.language, toks):
+            if topic.model.applies(language, toks):
                 learned = topic.model.probability(toks)
                 score = max(score, learned) if score >= topic.model_override else learned
                 threshold = 0.5
-        if score >= threshold:
+        if score >= threshold and evidence[ti]:
             tags.append(TopicTag(article.article_id, topic.key, round(score, 4), tuple(evidence[ti][:MAX_EVIDENCE])))
             tagged.add(ti)
             if topic.implies is not None:
                 implying.append((ti, tags[-1]))
     # a tagged topic that implies another tags it too, when that one has
-    # evidence of its own (its matched terms are the evidence)
+    # evidence of its own (its matched terms are the evidence) that outweighs
+    # its counter-evidence, and covers the article's language
     for ti, tag in implying:
         other = taxonomy.topics[ti].implies
-        if other is not None and other not in tagged and evidence.get(other):
+        if (other is not None and other not in tagged and evidence.get(other) and covered[other]
+                and term_scores.get(other, 0.0) > 0):
             tags.append(TopicTag(article.article_id, taxonomy.topics[other].key, tag.score,
                                  tuple(evidence[other][:MAX_EVIDENCE])))
             tagged.add(other)

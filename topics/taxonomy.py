@@ -75,6 +75,18 @@ class Topic:
     # when tagged, also tag this other topic if it has any evidence of its own
     # (migrant_smuggling implies migration: smuggling migrants is migration)
     implies: int | None = None
+    # the languages (two-letter codes) the terms are written for: an article
+    # in another language is not tagged with this topic (no tag rather than a
+    # wrong one); None = any language (a taxonomy that does not say)
+    languages: frozenset[str] | None = None
+    # > 0: the text counts only through its best passage of this many
+    # characters (with the title): "substantially about it", not mentions
+    # scattered through a long article (see topics/tagger.py)
+    passage_chars: int = 0
+    # indices into terms of the groups marked core: when any group is, the
+    # topic needs at least one core term among its kept matches (the other
+    # terms support a core term, never tag alone)
+    core: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -140,6 +152,14 @@ def _add_term(index: TermIndex, topic: int, i: int, phrase: str, negative: bool,
         index.add(Term(topic, i, ("".join(words),), negative))  # counter-terrorism -> counterterrorism
 
 
+def _languages(value: Any, where: str) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and len(v) == 2 for v in value):
+        raise ConfigError(f"{where}: 'languages' must be a list of two-letter codes, got {value!r}")
+    return frozenset(v.lower() for v in value)
+
+
 def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
     raw = data.get("topics")
     if not isinstance(raw, dict) or not raw:
@@ -155,11 +175,16 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
             raise ConfigError(f"{where}: missing 'label'")
         terms: list[tuple[str, float]] = []
         bypass: set[int] = set()
+        core: set[int] = set()
         for group in t.get("terms", []):
             weight = float(group.get("weight", 1.0))
+            if group.get("core", False) and weight <= 0:
+                raise ConfigError(f"{where}: a core terms group needs a positive weight")
             for phrase in group.get("phrases", []):
                 if group.get("bypass_model", False):
                     bypass.add(len(terms))
+                if group.get("core", False):
+                    core.add(len(terms))
                 terms.append((phrase, weight))
         if not terms:
             raise ConfigError(f"{where}: no terms")
@@ -185,6 +210,8 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
             model_min_score=float(t.get("model_min_score", 0.0)), model_override=float(t.get("model_override", 1.01)),
             model_bypass=frozenset(bypass),
             requires_score=float(t.get("requires_score", 0.0)),
+            languages=_languages(t.get("languages", data.get("languages")), where),
+            passage_chars=int(t.get("passage_chars", 0)), core=frozenset(core),
         ))
         for link in ("requires", "implies"):
             if link in t:
