@@ -76,9 +76,15 @@ def _scan(folded: str, taxonomy: Taxonomy) -> list[tuple[Term, int, int]]:
     tokens = [s[2] for s in spans]
     found: list[tuple[Term, int, int]] = []
     busy_until: dict[tuple[int, bool], int] = {}  # (topic, negative) -> token index free from
+    seen: dict[str, list[Term]] = {}  # token -> its candidates (an article repeats its words)
     for i, tok in enumerate(tokens):
+        candidates = seen.get(tok)
+        if candidates is None:
+            candidates = seen[tok] = taxonomy.index.candidates(tok)
+        if not candidates:
+            continue
         best: dict[tuple[int, bool], tuple[int, Term]] = {}
-        for term in taxonomy.index.candidates(tok):
+        for term in candidates:
             n = len(term.words)
             if i + n > len(tokens) or any(not term.word_matches(k, tokens[i + k]) for k in range(1, n)):
                 continue
@@ -105,18 +111,26 @@ def _raw(topic: Topic, matches: Iterable[Match]) -> float:
     return sum(topic.terms[idx][1] * (1 + 0.5 * math.log(n)) * position[idx] for idx, n in counts.items())
 
 
-def _best_passage_raw(topic: Topic, title: list[Match], text: list[Match]) -> float:
-    """raw of the title's matches with the text's best passage: the
-    ``passage_chars`` characters starting at a match that score highest."""
+def _positive(topic: Topic, matches: list[Match]) -> int:
+    return sum(1 for m in matches if topic.terms[m[0]][1] > 0)
+
+
+def _best_passage(topic: Topic, title: list[Match], text: list[Match]) -> tuple[float, int]:
+    """(raw, positive matches) of the title's matches with the text's best
+    passage: the ``passage_chars`` characters starting at a match that score
+    highest."""
     if not text:
-        return _raw(topic, title)
-    best = -math.inf
+        return _raw(topic, title), _positive(topic, title)
+    best = (-math.inf, 0)
     j = 0
     for i, (_, _, start, _, _) in enumerate(text):
         j = max(j, i + 1)
         while j < len(text) and text[j][2] < start + topic.passage_chars:
             j += 1
-        best = max(best, _raw(topic, title + text[i:j]))
+        window = title + text[i:j]
+        raw = _raw(topic, window)
+        if raw > best[0]:
+            best = (raw, _positive(topic, window))
     return best
 
 
@@ -170,12 +184,14 @@ def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
     tags: list[TopicTag] = []
     toks: list[str] | None = None
     term_scores: dict[int, float] = {}
+    n_matches: dict[int, int] = {}
     for ti, fields in matched.items():
         topic = taxonomy.topics[ti]
         if topic.passage_chars:
-            raw = _best_passage_raw(topic, fields["title"], fields["text"])
+            raw, n_matches[ti] = _best_passage(topic, fields["title"], fields["text"])
         else:
             raw = _raw(topic, fields["title"] + fields["text"])
+            n_matches[ti] = _positive(topic, fields["title"] + fields["text"])
         raw = max(0.0, raw - topic.negative_weight * negative_count.get(ti, 0))
         term_scores[ti] = 1 - math.exp(-raw / taxonomy.saturation)
     tagged: set[int] = set()
@@ -187,6 +203,8 @@ def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
         used = {m[0] for f in matched[ti].values() for m in f}
         if topic.core and topic.core.isdisjoint(used):
             continue  # supporting terms alone never tag (they still count for requires and implies)
+        if n_matches[ti] < topic.min_matches and len(article.text) > topic.passage_chars:
+            continue  # one mention in an article longer than a passage is a passing one
         threshold = topic.threshold
         if topic.model is not None and score >= topic.model_min_score and topic.model_bypass.isdisjoint(used):
             if toks is None:
