@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -99,38 +100,41 @@ def _scan(folded: str, taxonomy: Taxonomy) -> list[tuple[Term, int, int]]:
     return found
 
 
-Match = tuple[int, str, int, int, float]  # (term index, field, start, end, position boost)
+Match = tuple[int, str, int, int, float, int]  # (term index, field, start, end, position boost, sentence)
+# where a sentence ends: . ! or ? (and closing quotes or brackets) before a space
+SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*\s")
 
 
 def _raw(topic: Topic, matches: Iterable[Match]) -> float:
     counts: dict[int, int] = {}
     position: dict[int, float] = {}
-    for idx, _, _, _, boost in matches:
+    for idx, _, _, _, boost, _ in matches:
         counts[idx] = counts.get(idx, 0) + 1
         position[idx] = max(position.get(idx, 1.0), boost)
     return sum(topic.terms[idx][1] * (1 + 0.5 * math.log(n)) * position[idx] for idx, n in counts.items())
 
 
-def _positive(topic: Topic, matches: list[Match]) -> int:
-    return sum(1 for m in matches if topic.terms[m[0]][1] > 0)
+def _sentences(topic: Topic, matches: list[Match]) -> int:
+    """The number of sentences (the title is one) holding evidence."""
+    return len({m[5] for m in matches if topic.terms[m[0]][1] > 0})
 
 
 def _best_passage(topic: Topic, title: list[Match], text: list[Match]) -> tuple[float, int]:
-    """(raw, positive matches) of the title's matches with the text's best
-    passage: the ``passage_chars`` characters starting at a match that score
-    highest."""
+    """(raw, sentences with evidence) of the title's matches with the text's
+    best passage: the ``passage_chars`` characters starting at a match that
+    score highest."""
     if not text:
-        return _raw(topic, title), _positive(topic, title)
+        return _raw(topic, title), _sentences(topic, title)
     best = (-math.inf, 0)
     j = 0
-    for i, (_, _, start, _, _) in enumerate(text):
+    for i, (_, _, start, _, _, _) in enumerate(text):
         j = max(j, i + 1)
         while j < len(text) and text[j][2] < start + topic.passage_chars:
             j += 1
         window = title + text[i:j]
         raw = _raw(topic, window)
         if raw > best[0]:
-            best = (raw, _positive(topic, window))
+            best = (raw, _sentences(topic, window))
     return best
 
 
@@ -157,6 +161,7 @@ def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
         if not original:
             continue
         matches = [m for m in _scan(fold(original), taxonomy) if covered[m[0].topic]]
+        ends = [m.end() for m in SENTENCE_END.finditer(original)] if field == "text" else []
         negatives: dict[int, list[int]] = defaultdict(list)
         for term, start, end in matches:
             if term.negative:
@@ -178,20 +183,21 @@ def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
                     continue
             boost = (taxonomy.title_weight if field == "title"
                      else taxonomy.lede_weight if start < taxonomy.lede_chars else 1.0)
-            matched[term.topic][field].append((term.index, field, start, end, boost))
+            sentence = bisect.bisect_right(ends, start) if field == "text" else -1  # the title: sentence -1
+            matched[term.topic][field].append((term.index, field, start, end, boost, sentence))
             if weighted:
                 evidence[term.topic].append(Evidence(original[start:end], field, start, end))
     tags: list[TopicTag] = []
     toks: list[str] | None = None
     term_scores: dict[int, float] = {}
-    n_matches: dict[int, int] = {}
+    n_sentences: dict[int, int] = {}
     for ti, fields in matched.items():
         topic = taxonomy.topics[ti]
         if topic.passage_chars:
-            raw, n_matches[ti] = _best_passage(topic, fields["title"], fields["text"])
+            raw, n_sentences[ti] = _best_passage(topic, fields["title"], fields["text"])
         else:
             raw = _raw(topic, fields["title"] + fields["text"])
-            n_matches[ti] = _positive(topic, fields["title"] + fields["text"])
+            n_sentences[ti] = _sentences(topic, fields["title"] + fields["text"])
         raw = max(0.0, raw - topic.negative_weight * negative_count.get(ti, 0))
         term_scores[ti] = 1 - math.exp(-raw / taxonomy.saturation)
     tagged: set[int] = set()
@@ -203,8 +209,8 @@ def tag_article(article: Article, taxonomy: Taxonomy) -> list[TopicTag]:
         used = {m[0] for f in matched[ti].values() for m in f}
         if topic.core and topic.core.isdisjoint(used):
             continue  # supporting terms alone never tag (they still count for requires and implies)
-        if n_matches[ti] < topic.min_matches and len(article.text) > topic.passage_chars:
-            continue  # one mention in an article longer than a passage is a passing one
+        if n_sentences[ti] < topic.min_sentences and len(article.text) > topic.passage_chars:
+            continue  # one sentence of an article longer than a passage is a passing mention
         threshold = topic.threshold
         if topic.model is not None and score >= topic.model_min_score and topic.model_bypass.isdisjoint(used):
             if toks is None:

@@ -87,9 +87,10 @@ class Topic:
     # topic needs at least one core term among its kept matches (the other
     # terms support a core term, never tag alone)
     core: frozenset[int] = frozenset()
-    # at least this many term matches (title and text, or title and best
-    # passage) for a tag: one mention, however strong, is a passing one
-    min_matches: int = 1
+    # at least this many sentences with evidence (the title is one; in the
+    # best passage for a passage topic) for a tag in a text longer than the
+    # passage: one sentence, however strong its terms, is a passing mention
+    min_sentences: int = 1
 
 
 @dataclass
@@ -215,7 +216,7 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
             requires_score=float(t.get("requires_score", 0.0)),
             languages=_languages(t.get("languages", data.get("languages")), where),
             passage_chars=int(t.get("passage_chars", 0)), core=frozenset(core),
-            min_matches=int(t.get("min_matches", data.get("min_matches", 1))),
+            min_sentences=int(t.get("min_sentences", data.get("min_sentences", 1))),
         ))
         for link in ("requires", "implies"):
             if link in t:
