@@ -14,6 +14,23 @@ News is written as an inverted pyramid: what the headline and the first
 sentences name is what the story is about, so a term there counts more than
 a passing mention further down.
 
+*Substantially about it.*  A topic with ``passage_chars`` counts the text
+only through its best passage: the matches of the title and of the
+``passage_chars`` characters (starting at a match) whose raw score is
+highest, so that mentions scattered through a long article do not add up.
+In a text longer than that passage (any text, for a topic without one) a tag
+also needs evidence in at least ``min_sentences`` sentences, the title being
+one: one sentence, however strong its terms, is a passing mention (a list of
+an election's issues, a refugee past in a profile).  A topic with ``core``
+term groups needs one core term among its matches; its other terms support a
+core term and never tag alone.
+
+*Language.*  A topic lists the ``languages`` its terms are written for; an
+article in another language is not tagged with it (no tag rather than a
+wrong one).  The article's language is the one stored with it (identified
+from its text at extraction), else identified here from the text; a text too
+short to identify does not stop a topic.
+
 A match is discarded when one of the topic's ``negative_context`` terms
 occurs within ``negative_window`` characters of it (the migration *of birds*,
 a TV series called *The Terror*).  A topic may also set ``negative_weight``:
@@ -21,36 +38,37 @@ raw loses that much per negative-context match anywhere in the article
 (title or text), before saturation and never below 0 (a cigarette or
 cannabis-resin smuggling story names its goods again and again, often far
 from the "smugglers" or "passeurs" the window would have to catch).  A topic
-is tagged when score >= its
-threshold, and, if it ``requires`` another topic, that topic's term score is
-at least ``requires_score`` (migrant smuggling is smuggling *of people*, so
-it requires some migration evidence).  A topic that ``implies`` another
-tags that one too, with its own score, when the other has evidence of its
-own (a migrant smuggling story is a migration story).  Evidence is every kept match: the phrase as written in the
+is tagged when score >= its threshold, and, if it ``requires`` another
+topic, that topic's term score is at least ``requires_score`` (migrant
+smuggling is smuggling *of people*, so it requires some migration evidence).
+A topic that ``implies`` another tags that one too, with the same score, when
+the other has evidence of its own that outweighs its counter-evidence (a
+migrant smuggling story is a migration story; a terrorist attack is about
+terrorism).  Evidence is every kept match: the phrase as written in the
 article, the field (title or text) and character offsets in that field.
 
 Each field is tokenised once; one scan over its tokens finds the matches of
 every topic (see :class:`topics.taxonomy.TermIndex`).
 
-A topic may also name a learned ``model`` (``terrorism`` does: the English
-"reports a terrorist incident" model of :mod:`topics.incident`).  When the
-model applies to the article's language and the topic has evidence, i.e. a
-term score of at least ``model_min_score``, the topic's score is the
+A topic may also name a learned ``model`` (``terrorist_attack`` does: the
+English "reports a terrorist incident" model of :mod:`topics.incident`).
+When the model applies to the article's language and the topic has evidence,
+i.e. a term score of at least ``model_min_score``, the topic's score is the
 model's probability (0.5 = its decision threshold) instead of the term
 score, unless the term score reaches ``model_override``; the tag is kept
 when that score >= 0.5.  Terms in a group marked ``bypass_model`` are
-vocabulary the model never saw in training (the jihadist groups and
-counter-terrorism words of today's news are absent from the 1989-1992 MUC
-wires): when one of them is matched, the model cannot judge the article and
-the term score decides, with the topic's threshold.
+vocabulary the model never saw in training: when one of them is matched, the
+model cannot judge the article and the term score decides, with the topic's
+threshold.
 
 A terms group may have a weight <= 0: counter-evidence, taken off raw like
 any term's weight (raw never goes below 0), never evidence, and never
-cancelled by a negative context.  ``terrorism`` has one, marked
-``bypass_model`` too: the gang "settling of scores" and "dealing points" of
-today's European news, absent from the MUC train split (whose drug-cartel
-killings are terrorist incidents), so the model cannot judge them.  The evidence is always the matched terms, so a tag
-is never given without evidence.  Other languages use the term score alone.
+cancelled by a negative context.  ``terrorist_attack`` has such groups marked
+``bypass_model`` too: gang crime ("settling of scores"), ordinary crime,
+riots and accidents in today's words, absent from the MUC train split
+(whose drug-cartel killings are terrorist incidents), so the model cannot
+judge them.  The evidence is always the matched terms, so a tag is never
+given without evidence.  Other languages use the term score alone.
 """
 
 from __future__ import annotations
