@@ -105,7 +105,7 @@ def _scan(folded: str, taxonomy: Taxonomy) -> list[tuple[Term, int, int]]:
         best: dict[tuple[int, bool], tuple[int, Term]] = {}
         for term in candidates:
             n = len(term.words)
-            if i + n > len(tokens) or any(not term.word_matches(k, tokens[i + k]) for k in range(1, n)):
+            if n > 1 and not term.rest_matches(tokens, i):
                 continue
             key = (term.topic, term.negative)
             if busy_until.get(key, 0) > i:

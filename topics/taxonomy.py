@@ -38,10 +38,26 @@ class Term:
     index: int  # index into Topic.terms (or Topic.negatives when negative)
     words: tuple[str, ...]  # folded words; a trailing "*" marks a prefix
     negative: bool = False
+    # the words after the first as (word without "*", is a prefix): what the
+    # scan checks against the following tokens (precomputed: the hot path)
+    rest: tuple[tuple[str, bool], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rest", tuple((w.rstrip("*"), w.endswith("*")) for w in self.words[1:]))
 
     def word_matches(self, i: int, token: str) -> bool:
         w = self.words[i]
         return token.startswith(w[:-1]) if w.endswith("*") else token == w
+
+    def rest_matches(self, tokens: list[str], i: int) -> bool:
+        """Whether the words after the first match tokens[i + 1:]."""
+        if i + len(self.rest) >= len(tokens):
+            return False
+        for k, (w, prefix) in enumerate(self.rest, i + 1):
+            t = tokens[k]
+            if not (t.startswith(w) if prefix else t == w):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
