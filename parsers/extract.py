@@ -60,7 +60,7 @@ MIN_CHARS = 200  # ...unless it is long in characters (scripts written without s
 MIN_SUMMARY_WORDS = 25  # a feed summary this long stands in for a page we cannot extract
 FEED_SUMMARY_EXTRACTOR = "feed-summary"
 
-FULL_BELOW = 1000  # fast-mode texts shorter than this go through trafilatura's full cascade
+FULL_BELOW = 2000  # fast-mode texts shorter than this go through trafilatura's full cascade
 # how newsflow calls trafilatura.bare_extraction (metadata: see parsers.metadata);
 # tables are kept: articles whose content is a table (results, prices, polls) lose it otherwise
 TRAFILATURA_OPTIONS = {"include_comments": False, "with_metadata": False, "include_tables": True}
@@ -113,6 +113,8 @@ def _standfirst(tree: lxml.html.HtmlElement, kept: list[str]) -> tuple[str | Non
                 if sum(len(p.split()) for p in rest) < MIN_WORDS:
                     return None, kept
                 return standfirst, rest
+        if key in norm_line(" ".join(kept[:3])):  # printed inside a paragraph of the text: not a block of its own
+            return None, kept
         return standfirst, kept
     return None, kept
 

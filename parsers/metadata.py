@@ -19,6 +19,7 @@ candidates; newsflow chooses among them:
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -39,7 +40,7 @@ DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": 
 DATE_LANGUAGES = ("en", "fr")  # always tried beside the page's own language
 H1_AGREEMENT = 0.5  # share of the h1's words found in og:title or <title> for it to be the headline
 TITLE_MAX_CHARS = 300
-_SEPARATORS = re.compile(r"\s+[|–—•·:-]\s+|\s+[|–—•·]|[|–—•·]\s+")
+_SEPARATORS = re.compile(r"\s+[|–—•·:«»-]\s+|\s+[|–—•·«»]|[|–—•·«»]\s+")
 
 
 def _words(text: str) -> list[str]:
@@ -47,7 +48,7 @@ def _words(text: str) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(html.unescape(text).split())
 
 
 def choose_title(tree: lxml.html.HtmlElement, meta_title: str | None, site_names: Sequence[str]) -> str | None:
@@ -59,19 +60,60 @@ def choose_title(tree: lxml.html.HtmlElement, meta_title: str | None, site_names
         candidates.insert(0, _clean(meta_title))
     candidates = [c for c in candidates if c]
     h1s = [_clean(h.text_content()) for h in tree.xpath("//body//h1")[:5]]
-    h1s = [h for h in h1s if h and len(h) <= TITLE_MAX_CHARS]
-    if h1s:
-        pool = {w for c in candidates for w in _words(c)}
-        for h1 in h1s:
-            words = _words(h1)
-            if words and (sum(w in pool for w in words) / len(words) >= H1_AGREEMENT or len(h1s) == 1 and not pool):
-                return h1
-    return strip_site_name(candidates[0], site_names) if candidates else (h1s[0] if h1s else None)
+    h1s = [h for h in h1s if h and len(h) <= TITLE_MAX_CHARS and not _is_site_name(h, site_names)]
+    stripped = [strip_site_name(c, site_names) for c in candidates]
+    if not candidates:
+        return h1s[0] if h1s else None
+    pool = {w for c in candidates for w in _words(c)}
+    for h1 in h1s:
+        words = set(_words(h1))
+        # the h1 is the headline when it is mostly made of the metadata
+        # title's words and covers most of one of them (a blog's name in its
+        # h1, "Waiology", is a small part of the post's title)...
+        if words and sum(w in pool for w in words) / len(words) >= H1_AGREEMENT and any(
+                sum(w in words for w in set(_words(c))) / max(1, len(set(_words(c)))) >= H1_AGREEMENT
+                for c in stripped):
+            return h1
+    # ...or when it is the page's one h1 of a few words: the headline as the
+    # reader sees it, where the metadata title was written for search
+    # engines; unless it is made of the title's site part ("Seth's Blog" in
+    # "Seth's Blog: The importance of going first")
+    if len(h1s) == 1 and len(_words(h1s[0])) >= H1_MIN_WORDS:
+        site_part = {w for c, st in zip(candidates, stripped) for w in set(_words(c)) - set(_words(st))}
+        words = _words(h1s[0])
+        if sum(w in site_part for w in words) / len(words) < H1_AGREEMENT:
+            return h1s[0]
+    return stripped[0]
+
+
+H1_MIN_WORDS = 3
+
+
+def _is_site_name(text: str, site_names: Sequence[str]) -> bool:
+    flat = "".join(_words(text))
+    return any(flat == "".join(_words(n)) for n in site_names if n)
 
 
 def strip_site_name(title: str, site_names: Sequence[str]) -> str:
-    """``title`` without a leading or trailing part that is the site's name
-    (or a short part after the last separator, as "| Google Cloud")."""
+    """``title`` without a leading or trailing part that is the site's name,
+    then without trailing short parts (``SUFFIX_MAX_WORDS`` words at most:
+    "| ASU Online", "- Infographic", "| Opinion") after a headline of at
+    least three words: what search results and tabs show beside the
+    headline, not the headline."""
+    title = _strip_known_site(html.unescape(title), site_names)
+    for _ in range(2):
+        m = _SUFFIX.match(title)
+        if m is None or len(m.group(1).split()) < 3 or len(m.group(2).split()) > SUFFIX_MAX_WORDS:
+            break
+        title = m.group(1).strip()
+    return title
+
+
+SUFFIX_MAX_WORDS = 4
+_SUFFIX = re.compile(r"^(.*\S)\s+[|–—«-]\s+([^|–—«]+)$")
+
+
+def _strip_known_site(title: str, site_names: Sequence[str]) -> str:
     parts = [p for p in _SEPARATORS.split(title) if p.strip()]
     if len(parts) < 2:
         return title

@@ -191,15 +191,19 @@ _DEK_CLASS = re.compile(r"dek|deck|standfirst|subtitle|sub-?head|summary|excerpt
 def is_dek(el: lxml.html.HtmlElement) -> bool:
     """Whether a block printing the meta description is a standfirst of its
     own, not the article's first paragraph copied into the description (as
-    many sites do): a lede is a ``<p>`` among the body's other paragraphs,
-    with no class saying it is a dek, standfirst, summary or the like."""
-    if el.tag != "p" or _DEK_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+    many sites do, sometimes styled larger): a subheading under the title
+    (``h2``-``h6``), a block in the page's ``<header>``/``<hgroup>``, or one
+    whose class (or its parent's) says dek, standfirst, summary, intro and
+    the like."""
+    if el.tag in ("h2", "h3", "h4", "h5", "h6"):
+        return True
+    if any(a.tag in ("header", "hgroup") for a in el.iterancestors()):
         return True
     parent = el.getparent()
-    if parent is None:
-        return True
-    paragraphs = [s for s in parent if s is not el and s.tag == "p" and len(s.text_content().split()) >= 12]
-    return len(paragraphs) < 2
+    for node in (el, parent):
+        if node is not None and _DEK_CLASS.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+    return False
 
 
 def standfirst_element(tree: lxml.html.HtmlElement, description: str) -> lxml.html.HtmlElement | None:

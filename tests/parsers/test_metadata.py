@@ -1,0 +1,47 @@
+"""Title, date and their rules (parsers.metadata)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from parsers.html import parse_tree
+from parsers.metadata import choose_title, pick_date, strip_site_name
+
+
+def _tree(head: str, body: str):  # noqa: ANN202
+    return parse_tree(f"<html><head>{head}</head><body>{body}<p>text</p></body></html>")
+
+
+def test_the_visible_headline_beats_the_search_title() -> None:
+    t = _tree('<title>Best Tax Preparation Software | Accounting.com</title>',
+              "<h1>The Best Tax Prep Software of 2025</h1>")
+    assert choose_title(t, None, ("accounting.com",)) == "The Best Tax Prep Software of 2025"
+    t = _tree('<meta property="og:title" content="Migrants rescued off Tarfaya - Morocco World News">',
+              "<h1>Migrants rescued off Tarfaya</h1>")
+    assert choose_title(t, None, ("Morocco World News",)) == "Migrants rescued off Tarfaya"
+
+
+def test_a_blog_name_in_the_h1_is_not_the_headline() -> None:
+    t = _tree("<title>The Dangerous Hubris of the Startup World « Rand's Blog</title>", "<h1>Rand's Blog</h1>")
+    assert choose_title(t, None, ()) == "The Dangerous Hubris of the Startup World"
+    t = _tree("<title>Climate change and NZ's freshwaters: NIWA presentation</title>", "<h1>Waiology</h1>")
+    assert choose_title(t, None, ()) == "Climate change and NZ's freshwaters: NIWA presentation"
+
+
+def test_site_names_and_short_suffixes_leave_the_metadata_title() -> None:
+    assert strip_site_name("Gym Workouts for Beginners — Strength Training", ()) == "Gym Workouts for Beginners"
+    assert strip_site_name("What is Cloud Computing? | Google Cloud", ("Google Cloud",)) == "What is Cloud Computing?"
+    assert strip_site_name("12 Must-Have Data Tools | Python, SQL &#x26; AI", ()) == "12 Must-Have Data Tools"
+    assert strip_site_name("Morocco World News - Rabat hosts talks", ("Morocco World News",)) == "Rabat hosts talks"
+    # a headline that is itself short keeps its parts
+    assert strip_site_name("Brexit - what next?", ()) == "Brexit - what next?"
+
+
+def test_a_page_date_keeps_its_own_day() -> None:
+    fetched = datetime(2026, 12, 1, tzinfo=UTC)
+    got = pick_date("2024-05-01T23:30:00-0500", None, fetched)
+    assert got is not None and got.date().isoformat() == "2024-05-01"  # not 2024-05-02 in UTC
+    assert got == datetime(2024, 5, 2, 4, 30, tzinfo=UTC)  # the same instant
+    assert got.utcoffset() == timedelta(hours=-5) and got.tzinfo == timezone(timedelta(hours=-5))
+    feed = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+    assert pick_date("2024-05-01", feed, fetched) == feed  # the page gives the day, the feed the time
