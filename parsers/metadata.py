@@ -28,10 +28,13 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+import lxml.etree
 import lxml.html
 from htmldate import find_date
 from htmldate import extractors as htmldate_extractors
-from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
+from trafilatura.metadata import examine_meta, extract_meta_json, extract_title, extract_url, normalize_authors
+from trafilatura.utils import trim
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 from trafilatura.settings import Document
 
 _log = logging.getLogger(__name__)
@@ -170,6 +173,31 @@ def _date_languages(language: str | None) -> Iterator[None]:
         htmldate_extractors.get_external_parser = original  # type: ignore[assignment]
 
 
+def find_byline(tree: lxml.html.HtmlElement) -> str | None:
+    """trafilatura's ``extract_author`` without its copy of the whole tree:
+    the same byline XPaths and the same limits, skipping what lies inside
+    the sections it would have pruned first (comments, related posts). The
+    copy was half of the metadata's time on pages without an author in
+    their meta tags or JSON-LD (three pages in four)."""
+    for expression in AUTHOR_XPATHS:
+        results = expression(tree)
+        for elem in results:
+            if any(inside(elem) for inside in _AUTHOR_DISCARD_UP):
+                continue
+            content = trim(" ".join(elem.itertext()))
+            if content and 2 < len(content) < AUTHOR_MAX_CHARS:
+                return normalize_authors(None, content) or None
+    return None
+
+
+AUTHOR_MAX_CHARS = 120  # as trafilatura's extract_author
+# trafilatura's discard expressions turned to look up from a candidate byline
+# (``ancestor-or-self::``) instead of down the whole page from its root
+_AUTHOR_DISCARD_UP = [lxml.etree.XPath(re.sub(r"^\s*\.?//", "ancestor-or-self::", x.path.replace("|//", "|ancestor-or-self::")),
+                                       namespaces={"re": "http://exslt.org/regular-expressions"})
+                      for x in AUTHOR_DISCARD_XPATHS]
+
+
 def page_metadata(tree: lxml.html.HtmlElement, url: str, language: str | None) -> Document:
     """Title, author and date as ``trafilatura.metadata.extract_metadata``
     finds them (the same steps, in its order, with the same date
@@ -186,7 +214,7 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str, language: str | None) -
     if not meta.title:
         meta.title = extract_title(tree)
     if not meta.author:
-        meta.author = extract_author(tree)
+        meta.author = find_byline(tree)
     if not meta.url:
         meta.url = extract_url(tree, url)
     with _date_languages(language):

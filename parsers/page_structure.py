@@ -56,6 +56,7 @@ WIDGET_MAX_WORDS = 400
 # it, so it still goes; a hidden body revealed by script holds more than the
 # rest of the page.
 ARTICLE_SHARE = 0.5
+ARTICLE_MIN_CHARS = 500  # an element with less text is never taken for the article
 _TAXONOMY_PREFIXES = ("tag-", "category-", "categories-", "post_tag-", "topic-", "section-")
 _PRUNE = lxml.etree.XPath(" | ".join(PRUNE_XPATH))
 _WIDGETS = lxml.etree.XPath(
@@ -81,6 +82,8 @@ def _holds_the_article(el: lxml.html.HtmlElement, page_chars: Callable[[], int])
     if el.tag in ("article", "main") or el.find(".//article") is not None or el.find(".//main") is not None \
             or el.find(".//h1") is not None or _REACT_SEGMENT.match(el.get("id") or ""):
         return True
+    if len(el.text_content()) < ARTICLE_MIN_CHARS:  # cheap (lxml joins the text in C): most candidates stop here
+        return False
     own = _text_chars(el)
     return own > 0 and own > ARTICLE_SHARE * page_chars()
 
@@ -253,7 +256,7 @@ _KEY_LABEL = lxml.etree.XPath(
 
 _KEY_LABEL_IN_HTML = re.compile(
     r">\s*(" + "|".join(re.escape(label).replace("'", "(?:'|’|&#39;|&#x27;)") for label in KEY_POINT_LABELS)
-    + r")\s*<", re.IGNORECASE)
+    + r")\s*<")  # matched on the lower-cased page
 
 
 _KEY_WORDS = ("key", "takeaway", "highlight", "glance", "brief", "bref", "essential", "essentiel", "retenir")
@@ -268,7 +271,7 @@ def key_points(tree: lxml.html.HtmlElement, html: str) -> list[str]:
     low = html.lower()
     if not any(word in low for word in _KEY_WORDS):  # most pages: no label at all, no regex over the page
         return []
-    labels = {re.sub(r"’|&#39;|&#x27;", "'", m.group(1).lower()) for m in _KEY_LABEL_IN_HTML.finditer(html)}
+    labels = {re.sub(r"’|&#39;|&#x27;", "'", m.group(1)) for m in _KEY_LABEL_IN_HTML.finditer(low)}
     for label in KEY_POINT_LABELS:
         if label not in labels:
             continue
@@ -295,16 +298,21 @@ def link_texts(tree: lxml.html.HtmlElement, page_url: str) -> set[str]:
     table of contents) and to other sites (a list of resources) are text."""
     host = (urlsplit(page_url).hostname or "").removeprefix("www.")
     out: set[str] = set()
-    for a in tree.xpath("//body//a[@href]"):
+    for a in _LINKS(tree):
+        key = quick_key(a.text_content())
+        if key.count(" ") + 1 < LINK_MIN_WORDS:
+            continue
         href = (a.get("href") or "").strip()
         if not href or href.startswith("#"):
             continue
-        target = urlsplit(href)
-        if target.scheme and target.scheme not in ("http", "https"):
+        if "://" in href or href.startswith("//"):
+            target = urlsplit(href)
+            if target.scheme not in ("http", "https", "") or (target.hostname or "").removeprefix("www.") != host:
+                continue
+        elif ":" in href.split("/", 1)[0]:  # mailto:, javascript:, tel:
             continue
-        if target.netloc and (target.hostname or "").removeprefix("www.") != host:
-            continue
-        key = quick_key(a.text_content())
-        if key.count(" ") + 1 >= LINK_MIN_WORDS:
-            out.add(key)
+        out.add(key)
     return out
+
+
+_LINKS = lxml.etree.XPath("//body//a[@href]")
