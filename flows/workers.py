@@ -185,10 +185,34 @@ def _init_worker(taxonomy: ShippedTaxonomy | None, page_cpu: float | None) -> No
     malloc.fix_mmap_threshold()  # workers parse whole pages: see newsflow/malloc.py
     if taxonomy is not None:
         _unship(taxonomy)
+    _warm_up()
     if page_cpu:
         _PAGE_CPU = page_cpu
         signal.signal(signal.SIGVTALRM, _over_budget)
         signal.signal(signal.SIGPROF, signal.SIG_DFL)
+
+
+_WARM_UP_PAGE = ("<html lang='en'><head><title>Warm-up</title><meta name='description' content='A page extracted once"
+                  " when a worker starts.'></head><body><article><h1>Warm-up</h1><p>Published on 1 March 2024 by"
+                  " Jane Doe.</p>" + "<p>Rescuers brought the migrants ashore at dawn, officials said on Tuesday.</p>" * 8
+                  + "</article></body></html>").encode()
+
+
+def _warm_up() -> None:
+    """Load the language model and extract one small page before the
+    per-page budget is armed: the libraries load their models and compile
+    their expressions on first use (the language identifier's model, half a
+    second; dateparser's languages), which is the worker's cost, not the
+    first real page's.  (A page stopped inside such a first use leaves it
+    undone, and the next page pays it again.)"""
+    from datetime import UTC, datetime
+
+    from parsers import language
+
+    language.load()
+    extract_page(Page(url="https://warm-up.invalid/", final_url="https://warm-up.invalid/", source="warm-up",
+                      status=200, content_type="text/html", charset="utf-8", body=_WARM_UP_PAGE,
+                      fetched_at=datetime.now(UTC)), "en")
 
 
 def warm() -> int:
@@ -236,8 +260,7 @@ class WorkerPool:
         except ProcessExpired as exc:
             self.crashes += 1
             why = f"the extraction worker died (exit code {exc.exitcode})"
-            if len(items) == 1:
-                _log.error("%s on %r; dropped as worker_crashed", why, items[0])
+            if len(items) == 1:  # the drop it becomes names the page (and the flow logs it)
                 return crashed(items[0], why)
             _log.warning("%s on a chunk of %d; retrying it in halves", why, len(items))
         mid = len(items) // 2

@@ -50,6 +50,12 @@ def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
     return ident
 
 
+def load(languages: tuple[str, ...] = LANGUAGES) -> None:
+    """Load the model now (extraction workers do, before their first page:
+    loading it inside a page's CPU budget took half a second of it)."""
+    _identifier(languages)
+
+
 def identify(text: str, languages: tuple[str, ...] = LANGUAGES) -> tuple[str, float] | None:
     """(language, probability) of the start of ``text``, or None when it has
     fewer than MIN_LETTERS letters."""
