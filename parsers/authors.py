@@ -72,14 +72,27 @@ NOT_A_NAME = frozenset("admin administrator webmaster guest author auteur editor
 MAX_BYLINE_WORDS = 6
 
 
+# what follows a name in a byline and is not one: dates, update notices
+_TRAILER = re.compile(r"\s+(?:last\s+)?(?:updated|published|posted|modified|reviewed|fact[- ]checked)\b.*$"
+                      r"|\s+(?:on\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d.*$"
+                      r"|\s+\d+$", re.IGNORECASE)
+_REVIEWED_BY = re.compile(r"\s+(?:reviewed|edited|fact[- ]checked)\s+by\s+", re.IGNORECASE)
+
+
 def _parts(value: str) -> list[str]:
+    """The byline's names, each with the credentials printed after it
+    ("Dylan Bailey, MS, RD" stays one author, as printed)."""
     parts: list[str] = []
-    for part in _SPLIT.split(value):
-        part = _PREFIX.sub("", part.strip(" ,.:;-–—|")).strip()
+    for raw in _SPLIT.split(_REVIEWED_BY.sub("; ", value)):
+        part = _PREFIX.sub("", raw.strip(" ,.:;-–—|")).strip()
+        part = _TRAILER.sub("", part).strip(" ,.:;-–—|")
         words = part.split()
         if not part or _URLISH.search(part) or "@" in part or re.search(r"\d", part) or len(words) > MAX_BYLINE_WORDS:
             continue
-        if _CREDENTIAL.match(part) or _fold(part) in NOT_A_NAME:
+        if _fold(part) in NOT_A_NAME:
+            continue
+        if _CREDENTIAL.match(part) and parts:
+            parts[-1] = f"{parts[-1]}, {part}"
             continue
         if part not in parts:
             parts.append(part)
@@ -94,5 +107,18 @@ def parse_authors(value: str | None, site_names: Iterable[str] = ()) -> tuple[st
         return ()
     sites = tuple(site_names)
     parts = _parts(value)
-    people = [p for p in parts if is_plausible_name(p, sites)]
-    return tuple(people) if people else tuple(parts)
+    people = [p for p in parts if is_plausible_name(_CREDENTIALS_AFTER.sub("", p), sites)]
+    if not people:
+        return tuple(parts)
+    # beside people, a credited team or newsroom stays ("The Texas Newsroom",
+    # "The Investopedia Team"); the publisher's company, a generic staff
+    # line and the site's own name do not
+    sites_flat = {" ".join(re.findall(r"[\w'’.-]+", _fold(n))) for n in sites if n}
+    return tuple(p for p in parts if p in people or not (
+        _COMPANY.search(_fold(p)) or " ".join(re.findall(r"[\w'’.-]+", _fold(p))) in sites_flat))
+
+
+_COMPANY = re.compile(r"\b(?:nast|inc|ltd|llc|plc|corp|corporation|company|holdings|group|staff|admin|webmaster)\b")
+
+
+_CREDENTIALS_AFTER = re.compile(r"(?:,\s*(?:[A-Z]{2,5}|Ph\.?D\.?|M\.?D\.?))+$")

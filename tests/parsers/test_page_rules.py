@@ -98,10 +98,13 @@ def test_authors_prefer_people_and_keep_the_byline_when_it_names_nobody() -> Non
     assert parse_authors("admin") == ()
     # a personal site: its name is its author's
     assert parse_authors("Sam Bossley", ("Sam Bossley", "bossley")) == ("Sam Bossley",)
-    # credentials and sentences around the name go
-    assert parse_authors("Dylan Bailey, MS, RD, FAND") == ("Dylan Bailey",)
-    assert parse_authors("This post was written by Danielle Padula; Head; Community Development") == \
-        ("Danielle Padula", "Community Development")
+    # credentials stay with the name they follow; sentences and dates around names go
+    assert parse_authors("Dylan Bailey, MS, RD, FAND") == ("Dylan Bailey, MS, RD, FAND",)
+    assert parse_authors("This post was written by Danielle Padula") == ("Danielle Padula",)
+    assert parse_authors("Cazzy Magennis Last Updated August 1") == ("Cazzy Magennis",)
+    assert parse_authors("Texas Mattress Makers Reviewed by Youval Meicler") == ("Texas Mattress Makers", "Youval Meicler")
+    # beside people, a credited newsroom or team stays
+    assert parse_authors("Sergio Martínez-Beltrán; The Texas Newsroom") == ("Sergio Martínez-Beltrán", "The Texas Newsroom")
     assert is_plausible_name("Françoise Sagan-Dupré")
     assert not is_plausible_name("admin")
 
