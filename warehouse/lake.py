@@ -155,7 +155,8 @@ def connect(loc: Location, read_only: bool) -> duckdb.DuckDBPyConnection:
             opts.append("READ_ONLY")
         con.execute(f"ATTACH '{_quote(PREFIX + loc.catalog)}' AS {ALIAS}" + (f" ({', '.join(opts)})" if opts else ""))
         con.execute(f"USE {ALIAS}")
-        con.execute("SET ducklake_max_retry_count = 100")  # logical non-conflicts are retried by DuckLake itself
+        # commits that raced without a logical conflict are retried by DuckLake itself
+        con.execute("SET GLOBAL ducklake_max_retry_count = 100")
     except duckdb.Error as exc:
         con.close()
         raise WarehouseError(f"cannot attach the lake {PREFIX}{loc.catalog}: {exc}. Check that PostgreSQL is"
