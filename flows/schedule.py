@@ -11,7 +11,8 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from newsflow.config import load_sources
 
 
-def build_deployments(sources_file: str, db: str, max_lateness_minutes: float = 10.0) -> list[Any]:
+def build_deployments(sources_file: str, db: str, max_lateness_minutes: float = 10.0,
+                      data_path: str | None = None) -> list[Any]:
     """One deployment per distinct cron schedule, each ingesting the sources
     on that schedule; and the compaction of the stored pages on
     ``[raw_pages] compact_schedule`` (unless that is empty)."""
@@ -28,7 +29,8 @@ def build_deployments(sources_file: str, db: str, max_lateness_minutes: float = 
         deployments.append(ingest.to_deployment(
             name=f"ingest-{name}", cron=cron,
             parameters={"sources_file": sources_file, "db": db, "only": ids,
-                        "max_lateness_minutes": max_lateness_minutes},
+                        "max_lateness_minutes": max_lateness_minutes,
+                        **({"data_path": data_path} if data_path else {})},
             tags=["newsflow", *ids],
             # one run at a time per deployment; a run due while the last one
             # is still going is cancelled, not queued
@@ -49,6 +51,6 @@ def build_deployments(sources_file: str, db: str, max_lateness_minutes: float = 
     return deployments
 
 
-def serve_schedules(sources_file: str, db: str) -> None:
+def serve_schedules(sources_file: str, db: str, data_path: str | None = None) -> None:
     """Serve the deployments until interrupted."""
-    serve(*build_deployments(sources_file, db))
+    serve(*build_deployments(sources_file, db, data_path=data_path))

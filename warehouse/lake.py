@@ -164,6 +164,16 @@ def connect(loc: Location, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def cli_setup(loc: Location) -> str:
+    """Statements that make the DuckDB CLI (``newsflow shell``) a reader of
+    the lake: the extensions from the same packages, the lake attached
+    read-only as ``wh`` and in use."""
+    return "; ".join([
+        f"SET extension_directory = '{_quote(extension_directory())}'", "SET autoinstall_known_extensions = false",
+        "LOAD ducklake", "LOAD postgres", *(["LOAD httpfs"] if loc.remote else []),
+        f"ATTACH '{_quote(PREFIX + loc.catalog)}' AS {ALIAS} (READ_ONLY)", f"USE {ALIAS}"]) + ";"
+
+
 def _quote(text: str) -> str:
     return text.replace("'", "''")
 
@@ -196,6 +206,25 @@ def translate(sql: str) -> str:
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute(f"SELECT max(snapshot_id) FROM ducklake_snapshots('{ALIAS}')").fetchone()
     return int(row[0]) if row and row[0] is not None else 0
+
+
+ARTICLE_TEXT = "article_id, title, text, published_at, source, language"
+
+
+def article_changes(con: duckdb.DuckDBPyConnection, since: int | None) -> tuple[int, Any]:
+    """(current snapshot, a record batch reader of the articles inserted or
+    updated after snapshot ``since``, oldest change first; every article at
+    the current snapshot when ``since`` is None).  Rows: article_id, title,
+    text, published_at, source, language (what the search index takes)."""
+    now = current_snapshot(con)
+    if since is None:
+        query = f"SELECT {ARTICLE_TEXT} FROM articles AT (VERSION => {now})"
+    elif since >= now:
+        query = f"SELECT {ARTICLE_TEXT} FROM articles WHERE false"
+    else:
+        query = (f"SELECT {ARTICLE_TEXT} FROM ducklake_table_changes('{ALIAS}', 'main', 'articles', {since + 1}, {now})"
+                 " WHERE change_type IN ('insert', 'update_postimage') ORDER BY snapshot_id, rowid")
+    return now, con.execute(query).fetch_record_batch(20_000)
 
 
 # -- coordination through PostgreSQL --------------------------------------
