@@ -493,6 +493,31 @@ def serve(
         raise typer.Exit(1) from exc
 
 
+@app.command()
+def deploy(
+    sources: Annotated[Path, typer.Option("--sources", help="Sources file.")] = Path("config/sources.toml"),
+    db: DbOption = None,
+    data_path: DataPathOption = None,
+    groups: Annotated[int, typer.Option("--groups", help="Split each schedule's sources into this many deployments, for as many workers.")] = 1,
+    pool: Annotated[str, typer.Option("--pool", help="Process work pool (created if missing).")] = "newsflow",
+    home: Annotated[str | None, typer.Option("--home", help="The checkout the workers run flows from (same path on every machine) [default: this one].")] = None,
+    schedule: Annotated[bool, typer.Option("--schedule/--no-schedule", help="Attach each source's cron schedule (--no-schedule: runs only when started).")] = True,
+) -> None:
+    """Create the work pool and one ingest deployment per source group, for
+    `prefect worker start --pool newsflow` on each machine.  Needs
+    PREFECT_API_URL (a `prefect server start`)."""
+    from flows.schedule import deploy_to_pool
+
+    try:
+        names = deploy_to_pool(str(sources), db_path(db), data_path_of(data_path), groups, pool, home,
+                               schedule=schedule)
+    except NewsflowError as exc:
+        error(exc)
+        raise typer.Exit(1) from exc
+    for name in names:
+        console.print(f"deployed {name} to work pool {pool}", markup=False)
+
+
 def main() -> None:
     try:
         app()

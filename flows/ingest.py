@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -541,8 +542,10 @@ async def ingest(sources_file: str = "config/sources.toml", db: str = "data/news
             return Completed(name="Skipped", message=message)
     config = load_sources(sources_file).select(only)
     taxonomy = compile_taxonomy(read_toml(topics_file or DEFAULT_TOPICS))
-    warehouse = Warehouse(db, data_path=data_path or os.environ.get("NEWSFLOW_DATA_PATH") or None,
-                          worker=os.environ.get("PREFECT__WORKER_NAME"))  # set by the Prefect worker that runs us
+    worker = os.environ.get("PREFECT__WORKER_NAME")  # set by the Prefect worker that runs us, if one does
+    if worker:
+        logger.info("run by Prefect worker %s on %s", worker, socket.gethostname())
+    warehouse = Warehouse(db, data_path=data_path or os.environ.get("NEWSFLOW_DATA_PATH") or None, worker=worker)
     summary = await run_ingest(config, taxonomy, warehouse, refetch=refetch, logger=logger,
                                flow_run_id=str(flow_run.get_id() or ""))
     await report.publish(summary, logger)

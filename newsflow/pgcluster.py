@@ -90,7 +90,7 @@ def temporary_cluster(max_connections: int = 100) -> Iterator[Cluster]:
               "-E", "UTF8", "--locale=C"])
         opts = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={folder}"
                 f" -c max_connections={max_connections} -c fsync=off -c synchronous_commit=off"
-                " -c full_page_writes=off")
+                " -c full_page_writes=off -c client_connection_check_interval=1000")
         _run([str(binaries / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(folder / "server.log"),
               "-w", "-t", "60", "start"])
         started = True
