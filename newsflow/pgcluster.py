@@ -75,8 +75,11 @@ def _run(cmd: list[str]) -> None:
 
 
 @contextmanager
-def temporary_cluster(max_connections: int = 100) -> Iterator[Cluster]:
-    """Start a fresh cluster and yield it; stop and remove it afterwards."""
+def temporary_cluster(max_connections: int = 100, durable: bool = False) -> Iterator[Cluster]:
+    """Start a fresh cluster and yield it; stop and remove it afterwards.
+    Not ``durable`` (the tests): fsync and synchronous commit off, which a
+    throw-away cluster can afford; ``durable`` (the benchmark): PostgreSQL's
+    defaults, so that commit rates are those of a real catalog."""
     binaries = pg_bin()
     folder = Path(tempfile.mkdtemp(prefix="newsflow-pg-"))
     if os.geteuid() == 0:
@@ -89,8 +92,9 @@ def temporary_cluster(max_connections: int = 100) -> Iterator[Cluster]:
         _run([str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync",
               "-E", "UTF8", "--locale=C"])
         opts = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={folder}"
-                f" -c max_connections={max_connections} -c fsync=off -c synchronous_commit=off"
-                " -c full_page_writes=off -c client_connection_check_interval=1000")
+                f" -c max_connections={max_connections} -c client_connection_check_interval=1000")
+        if not durable:
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         _run([str(binaries / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(folder / "server.log"),
               "-w", "-t", "60", "start"])
         started = True
