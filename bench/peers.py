@@ -293,11 +293,40 @@ def run_worker(lib: str, pages_dir: Path | str, reps: int = 3,
     return result
 
 
+def write_texts(lib: str, pages_dir: Path | str, out: Path | str) -> int:
+    """Worker mode: extract every page once and write one JSON line per page
+    (``name``, ``title``, ``text``, ``error``) to ``out``; returns the count."""
+    pages = read_pages(pages_dir)
+    if lib != "newspaper4k":
+        raise PeerError("titles and texts are written for newspaper4k only")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from newspaper import Article
+    with open(out, "w", encoding="utf-8") as fh:
+        for page in pages:
+            row: dict = {"name": page.name, "title": None, "text": "", "error": None}
+            try:
+                article = Article(page.url, fetch_images=False, follow_meta_refresh=False)
+                article.download(input_html=page.html)
+                article.parse()
+                row.update(title=article.title or None, text=article.text or "")
+            except Exception as exc:  # noqa: BLE001 - a page that breaks the library is an empty page, with its error
+                row["error"] = f"{type(exc).__name__}: {exc}"
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return len(pages)
+
+
 def worker_main(args: argparse.Namespace) -> int:
     if args.lib is None or args.pages is None:
         print("--worker needs --lib and --pages", file=sys.stderr)
         return 2
     _block_network()
+    if args.texts is not None:
+        n = write_texts(args.lib, args.pages, args.texts)
+        sys.stdout.write(json.dumps({"lib": args.lib, "pages": n}) + "\n")
+        return 0
     result = run_worker(args.lib, args.pages, args.reps)
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
@@ -405,6 +434,23 @@ def measure(lib: str, pages_dir: Path | str, reps: int = 3, timeout: float = 180
                         f"stderr tail:\n{_tail(proc.stderr)}") from None
 
 
+def extract_texts(lib: str, pages_dir: Path | str, out: Path | str, timeout: float = 3600) -> dict[str, dict]:
+    """Titles and texts of every page of a page folder, by ``lib`` in the
+    peers venv (for quality benchmarks): ``{file name: {"title", "text", "error"}}``."""
+    python = ensure_venv()
+    cmd = [str(python), "-I", str(Path(__file__).resolve()), "--worker", "--lib", lib,
+           "--pages", str(Path(pages_dir).resolve()), "--texts", str(Path(out).resolve())]
+    try:
+        proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise PeerError(f"{lib} worker timed out after {timeout:.0f} s") from None
+    if proc.returncode != 0:
+        raise PeerError(f"{lib} worker failed (exit {proc.returncode}):\n{_tail(proc.stderr)}")
+    rows = [json.loads(line) for line in Path(out).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["name"]: r for r in rows}
+
+
 def measure_all(pages_dir: Path | str, reps: int = 3, timeout: float = 1800,
                 quiet: bool = True) -> dict[str, dict]:
     """Both peers; a lib that cannot be installed or run gives ``{"error": ...}``."""
@@ -457,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per library (default 1800)")
     ap.add_argument("--worker", action="store_true", help="worker mode (inside the peers venv)")
     ap.add_argument("--lib", choices=LIBS, help="worker mode: which library")
+    ap.add_argument("--texts", type=Path, default=None,
+                    help="worker mode: write each page's title and text to this JSONL file instead of timing")
     ap.add_argument("--write-dev-pages", type=Path, metavar="DIR",
                     help="write the extraction-dev set as a page folder in DIR and exit")
     ap.add_argument("--dev-data", type=Path, default=DEFAULT_DEV_DATA,

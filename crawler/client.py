@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 
 import httpcore
@@ -18,14 +19,15 @@ from newsflow.config import FetchSettings
 HOST_CONNECTIONS = 16
 
 
-def _host_transport(allow_private_hosts: bool, address_policy: Callable[[str], bool]) -> httpx.AsyncHTTPTransport:
+def _host_transport(allow_private_hosts: bool, address_policy: Callable[[str], bool],
+                    ssl_context: ssl.SSLContext) -> httpx.AsyncHTTPTransport:
     limits = httpx.Limits(max_connections=HOST_CONNECTIONS, max_keepalive_connections=HOST_CONNECTIONS)
-    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False, verify=ssl_context)
     if not allow_private_hosts:
         # httpx does not expose httpcore's network_backend; swap the pool for
         # one with the same settings and the guarded backend.
         transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -78,7 +80,11 @@ def make_client(settings: FetchSettings, *, allow_private_hosts: bool,
         write=settings.read_timeout,
         pool=settings.total_timeout,
     )
-    transport = PerHostTransport(lambda: _host_transport(allow_private_hosts, address_policy))
+    # One TLS context for every host: building one loads the CA bundle, 30 ms
+    # of CPU, which per host was 30 s of a run over 1,000 sources (and the
+    # first request to each host left late, after its politeness slot).
+    ssl_context = httpx.create_ssl_context(trust_env=False)
+    transport = PerHostTransport(lambda: _host_transport(allow_private_hosts, address_policy, ssl_context))
     return httpx.AsyncClient(
         transport=transport,
         timeout=timeout,

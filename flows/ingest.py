@@ -34,7 +34,6 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -187,7 +186,7 @@ class _Run:
     log: logging.Logger | logging.LoggerAdapter[Any]
     crawler: Crawler | None = None
     rules: dict[str, SiteRules] = field(default_factory=dict)
-    pool: ProcessPoolExecutor | None = None
+    pool: tasks.WorkerPool | None = None
     workers: int = 1  # processes in ``pool``
     discoveries: dict[str, Discovery] = field(default_factory=dict)
     drops: list[Drop] = field(default_factory=list)  # not loaded yet
@@ -257,7 +256,8 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                 if workers > 1 and len(new_entries) >= PARALLEL_EXTRACT_MIN_PAGES:
                     # started in a thread while the first window is fetched
                     # (the forkserver's start blocks for a third of a second)
-                    run.pool = await asyncio.to_thread(tasks.extraction_pool, workers, run.shipped)
+                    run.pool = await asyncio.to_thread(tasks.extraction_pool, workers, run.shipped,
+                                                       config.extract.page_cpu_seconds)
                     run.workers = workers
                 # A pipeline over windows: window i+1 is fetched and window i
                 # extracted (worker processes) while window i-1 is deduped,
@@ -281,7 +281,7 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
                     if pending is not None and not pending.done():
                         pending.cancel()
                 if run.pool is not None:
-                    run.pool.shutdown()
+                    run.pool.close()
             progress.done("fetch")
             progress.done("extract")
         c = summary.counts
@@ -407,12 +407,26 @@ async def _extract(run: _Run, pages: list[Page]) -> _Extracted:
                 out.tagged[(a.article_id, a.content_hash)] = tags
         run.drops.extend(chunk.drops)
         for d in chunk.drops:
-            summary.count(d.source, "extract_failures")
+            if d.stage == "extract":
+                summary.count(d.source, "extract_failures")
+            _log_unexpected(run, d)
         for stage in ("dedupe", "tag"):  # worker time, summed over the workers
             summary.stage_seconds[stage] += chunk.seconds.get(stage, 0.0)
     for a in out.articles:
         summary.count(a.source, "extracted")
     return out
+
+
+UNEXPECTED = frozenset({"internal_error", "worker_crashed"})
+
+
+def _log_unexpected(run: _Run, d: Drop) -> None:
+    """An item that failed for a reason nobody planned for is logged once,
+    with its URL, and counted (``internal_errors``); it is a drop like any
+    other, and the run goes on."""
+    if d.reason in UNEXPECTED:
+        run.summary.count(d.source, "internal_errors")
+        run.log.error("%s: %s in %s on %s: %s", d.source, d.reason, d.stage, d.url, d.detail)
 
 
 async def _store(run: _Run, extracted: _Extracted, pages: list[Page], last: bool) -> None:
@@ -448,7 +462,10 @@ async def _store(run: _Run, extracted: _Extracted, pages: list[Page], last: bool
             if attempt == LOAD_ATTEMPTS:
                 raise
     for d in deduped.drops:
-        summary.count(d.source, "duplicates")
+        if d.reason in UNEXPECTED:
+            _log_unexpected(run, d)
+        else:
+            summary.count(d.source, "duplicates")
     for a in deduped.articles:
         if a.duplicate_of:
             summary.count(a.source, "duplicates")
@@ -460,7 +477,13 @@ async def _store(run: _Run, extracted: _Extracted, pages: list[Page], last: bool
     topics_of: dict[str, list[str]] = defaultdict(list)
     for t in tags:
         topics_of[t.article_id].append(t.topic)
+    rejected = {d.url for d in result.rejected}
+    for d in result.rejected:
+        summary.drop(d)
+        _log_unexpected(run, d)
     for a in deduped.articles:
+        if a.url in rejected:
+            continue
         summary.count(a.source, "loaded")
         summary.new_articles.append({"title": a.title or "", "source": a.source,
                                      "topics": ", ".join(topics_of.get(a.article_id, [])), "link": a.canonical_url})

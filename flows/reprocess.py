@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +17,7 @@ from flows.ingest import (
     _balanced,
     extract_processes,
 )
-from flows.workers import extraction_pool, reextract_chunk
+from flows.workers import WorkerPool, extraction_pool, reextract_chunk
 from newsflow.config import read_toml
 from newsflow.records import Article, Drop, Page
 from parsers.extract import EXTRACTOR
@@ -72,7 +71,7 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
         raise
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.close()
     total = len(stored)
     # Articles whose HTML the retention gave up ([raw_pages] keep_days) stay
     # as they are.  Counted here, not one drop each: they were let go on
@@ -99,17 +98,23 @@ def reprocess(db: str = "data/newsflow.duckdb", sources: list[str] | None = None
                          str(flow_run.get_id() or ""))
 
 
-def _extract(items: list[tuple[Page, str | None]], rules: dict[str, SiteRules], pool: ProcessPoolExecutor | None,
+def _extract(items: list[tuple[Page, str | None]], rules: dict[str, SiteRules], pool: WorkerPool | None,
              workers: int) -> list[Article | Drop]:
     """Each page extracted again, in order: in the worker processes, one
-    chunk each, when there is a pool."""
+    chunk each, when there is a pool (a page that kills its worker becomes
+    a ``worker_crashed`` drop, see :class:`flows.workers.WorkerPool`)."""
     if pool is None or len(items) < 2:
         return reextract_chunk(items, rules)
-    futures = []
-    for chunk in _balanced(items, workers, BATCH_PAGES):
-        chunk_rules = {src: rules[src] for src in {page.source for page, _ in chunk} if src in rules}
-        futures.append(pool.submit(reextract_chunk, chunk, chunk_rules))
-    return [out for future in futures for out in future.result()]
+    chunks = _balanced(items, workers, BATCH_PAGES)
+    used = {page.source for page, _ in items}
+    done = pool.run_all(reextract_chunk, chunks, ({src: rules[src] for src in used if src in rules},),
+                        lambda a, b: [*a, *b], _crashed)
+    return [out for chunk in done for out in chunk]
+
+
+def _crashed(item: tuple[Page, str | None], why: str) -> list[Article | Drop]:
+    page = item[0]
+    return [Drop("extract", page.source, page.url, "worker_crashed", why)]
 
 
 def _apply(wh: Warehouse, run_id: str, batch: list[tuple[Page, str]], results: list[Article | Drop],

@@ -8,9 +8,10 @@ not worth hashing, and a rerun should really rerun.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from prefect import task
@@ -18,9 +19,17 @@ from prefect.cache_policies import NONE
 
 from crawler.discover import Discovery, discover_source
 from crawler.fetch import Crawler
-from flows.workers import Chunk, ShippedTaxonomy, extract_chunk, extraction_pool  # noqa: F401 (re-exported)
+from flows.workers import (  # noqa: F401 (re-exported)
+    Chunk,
+    ShippedTaxonomy,
+    WorkerPool,
+    crashed_page,
+    extract_chunk,
+    extraction_pool,
+)
 from newsflow import progress
 from newsflow.config import Source
+from newsflow.isolation import failing_items, internal_error, isolated
 from newsflow.records import Article, Drop, FeedEntry, FetchRecord, Page, TopicTag
 from parsers.site_boilerplate import (
     SAMPLE_SIZE,
@@ -31,12 +40,14 @@ from parsers.site_boilerplate import (
 from parsers.urls import canonicalize
 from stories.dedupe import DedupeResult, dedupe, fingerprint, sketch
 from stories.model import Sketch
-from topics.tagger import tag_articles
+from topics.tagger import tag_article
 from topics.taxonomy import Taxonomy
 from warehouse import Warehouse
 from warehouse import pages as pages_store
 from warehouse.search import SearchIndex, rows_from_articles
 from warehouse.store import LoadResult
+
+_log = logging.getLogger(__name__)
 
 
 @task(name="discover", cache_policy=NONE, task_run_name="discover · {source.id}")
@@ -100,7 +111,7 @@ def learn_rules(warehouse: Warehouse, sources: list[str], run_id: str | None) ->
 
 @task(name="extract", cache_policy=NONE, task_run_name="extract · {label}")
 async def extract(chunks: list[list[Page]], languages: dict[str, str], label: str,
-                  site_rules: dict[str, SiteRules] | None = None, pool: ProcessPoolExecutor | None = None,
+                  site_rules: dict[str, SiteRules] | None = None, pool: WorkerPool | None = None,
                   taxonomy: ShippedTaxonomy | None = None) -> list[Chunk]:
     """One window's pages, in ``chunks``: side by side in the worker
     processes of ``pool`` when given, else one after the other in this
@@ -112,10 +123,8 @@ async def extract(chunks: list[list[Page]], languages: dict[str, str], label: st
             out.append(extract_chunk(chunk, languages, site_rules, taxonomy))
             progress.advance("extract", len(chunk))
         return out
-    loop = asyncio.get_running_loop()
-
     async def one(chunk: list[Page]) -> Chunk:
-        result = await loop.run_in_executor(pool, extract_chunk, chunk, languages, site_rules, taxonomy)
+        result = await pool.run(extract_chunk, chunk, (languages, site_rules, taxonomy), Chunk.merge, crashed_page)
         progress.advance("extract", len(chunk))
         return result
     return list(await asyncio.gather(*(one(chunk) for chunk in chunks)))
@@ -137,7 +146,19 @@ def _dedupe(warehouse: Warehouse, articles: list[Article], sketches: Sequence[Sk
         articles = fingerprint(articles)
         sketches = sketch(articles)
     known = warehouse.lookup([a.canonical_url for a in articles], [a.content_hash for a in articles], sketches)
-    return dedupe(articles, known, sketches)
+    try:
+        return dedupe(articles, known, sketches)
+    except Exception:  # noqa: BLE001 - the articles that make it fail are found below and dropped
+        pass
+    # an article the dedupe code cannot handle (a bug on an unforeseen input)
+    # is dropped as internal_error, the rest of the window deduped without it
+    pairs = list(zip(articles, sketches, strict=True))
+
+    def run(batch: Sequence[tuple[Article, Sketch]]) -> DedupeResult:
+        return dedupe([a for a, _ in batch], known, [sk for _, sk in batch])
+    good, bad = failing_items(pairs, run)
+    result = run(good)
+    return replace(result, drops=[*result.drops, *(internal_error("dedupe", a.source, a.url, exc) for (a, _), exc in bad)])
 
 
 TaggedBy = dict[tuple[str, str | None], list[TopicTag]]  # (article_id, content_hash) -> its topics
@@ -158,7 +179,21 @@ async def tag(articles: list[Article], taxonomy: Taxonomy, done: TaggedBy | None
             have.extend(found)
     if not rest:
         return have
-    return have + await asyncio.to_thread(tag_articles, rest, taxonomy)
+    return have + await asyncio.to_thread(_tag_each, rest, taxonomy)
+
+
+def _tag_each(articles: list[Article], taxonomy: Taxonomy) -> list[TopicTag]:
+    """Each article's topics; one whose tagging raises stays untagged (the
+    worker-side tagging records that case as a ``tag`` drop; here, in the
+    flow, it is logged)."""
+    out: list[TopicTag] = []
+    for a in articles:
+        got = isolated("tag", a.source, a.url, lambda a=a: tag_article(a, taxonomy))
+        if isinstance(got, Drop):
+            _log.error("%s: tagging failed on %s: %s", a.source, a.url, got.detail)
+            continue
+        out.extend(got)
+    return out
 
 
 @task(name="load", cache_policy=NONE)

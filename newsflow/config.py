@@ -49,6 +49,16 @@ DEFAULT_COMPACT_SCHEDULE = "17 3 * * *"
 
 
 @dataclass(frozen=True, slots=True)
+class ExtractSettings:
+    """How extraction treats one page."""
+
+    # CPU seconds a page may take in an extraction worker: past it the page
+    # is dropped (extract_timeout); at twice it the worker is ended with it
+    # (a page stuck in C code), and the page is dropped as worker_crashed
+    page_cpu_seconds: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
 class RawPagesSettings:
     """How long the fetched HTML is kept, and when ``newsflow serve`` tidies it."""
 
@@ -88,6 +98,7 @@ class SourcesConfig:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     path: str | None = None
     raw_pages: RawPagesSettings = field(default_factory=RawPagesSettings)
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
 
     def select(self, ids: list[str] | None) -> SourcesConfig:
         """The same config restricted to the given source ids (all if None)."""
@@ -105,6 +116,7 @@ class SourcesConfig:
             fetch=self.fetch,
             path=self.path,
             raw_pages=self.raw_pages,
+            extract=self.extract,
         )
 
 
@@ -164,6 +176,7 @@ def parse_sources(data: dict[str, Any], path: str | None = None) -> SourcesConfi
         raise ConfigError(f"{where} [fetch]: {exc}") from exc
 
     raw_pages = _raw_pages(data.get("raw_pages", {}), f"{where} [raw_pages]")
+    extract = _extract(data.get("extract", {}), f"{where} [extract]")
 
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
@@ -206,8 +219,21 @@ def parse_sources(data: dict[str, Any], path: str | None = None) -> SourcesConfi
             )
         )
     return SourcesConfig(
-        sources=tuple(sources), allow_private_hosts=allow_private, fetch=fetch, path=path, raw_pages=raw_pages
+        sources=tuple(sources), allow_private_hosts=allow_private, fetch=fetch, path=path, raw_pages=raw_pages,
+        extract=extract,
     )
+
+
+def _extract(table: Any, where: str) -> ExtractSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table")
+    unknown = sorted(set(table) - {"page_cpu_seconds"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    cpu = table.get("page_cpu_seconds", ExtractSettings().page_cpu_seconds)  # (slots: the class attribute is a descriptor)
+    if isinstance(cpu, bool) or not isinstance(cpu, (int, float)) or cpu <= 0:
+        raise ConfigError(f"{where}: page_cpu_seconds must be a number of seconds > 0")
+    return ExtractSettings(float(cpu))
 
 
 def _raw_pages(table: Any, where: str) -> RawPagesSettings:

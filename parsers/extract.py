@@ -36,6 +36,7 @@ from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
 from trafilatura.settings import Document
 
 from newsflow.errors import ExtractError
+from newsflow.isolation import isolated
 from newsflow.records import Article, Drop, Page, Removal
 from parsers.authors import parse_authors
 from parsers.boilerplate import clean_paragraphs, norm_line
@@ -207,7 +208,16 @@ def _trafilatura(tree: lxml.html.HtmlElement, url: str) -> Document | None:
 def extract_page(page: Page, language: str | None = None, site_rules: SiteRules | None = None) -> Article | Drop:
     """Extract one page.  ``language`` is the source's default language;
     ``site_rules`` the boilerplate learned from earlier articles of the
-    page's site (see :mod:`parsers.site_boilerplate`), if any."""
+    page's site (see :mod:`parsers.site_boilerplate`), if any.
+
+    Never raises for a page: what it cannot use is a Drop with its reason,
+    and an unexpected exception (a bug, here or in a library, on an input
+    nobody foresaw) is a Drop with reason ``internal_error`` and the
+    exception in its detail (:mod:`newsflow.isolation`)."""
+    return isolated("extract", page.source, page.url, lambda: _extract_page(page, language, site_rules))
+
+
+def _extract_page(page: Page, language: str | None, site_rules: SiteRules | None) -> Article | Drop:
     try:
         html_text, _encoding = decode_html(page.html(), page.charset)
         tree = parse_tree(html_text)

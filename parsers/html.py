@@ -3,7 +3,10 @@
 Decoding follows the order browsers use: the HTTP header's charset, a BOM,
 the page's ``<meta charset>`` (found by bs4's EncodingDetector), UTF-8, then
 statistical detection (charset-normalizer).  Each is tried strictly, so a
-wrong label falls through to the next.  Detection is unreliable between the
+wrong label falls through to the next; a page declared UTF-8 (or declaring
+nothing) with a few invalid bytes is read as UTF-8 with those bytes replaced,
+before detection, and a body that is not text at all (an image, an archive,
+NUL bytes) is refused as ``binary_body``.  Detection is unreliable between the
 single-byte Latin code pages (French text in windows-1252 is often guessed as
 windows-1250), so when it lands in that family and windows-1252 decodes
 cleanly we take windows-1252, the web's default for unlabelled pages.
@@ -26,6 +29,15 @@ _LATIN_SINGLE_BYTE = {"cp1250", "cp1252", "cp1254", "cp1257", "iso8859_1", "iso8
                       "iso8859_15", "iso8859_16", "mac_roman", "cp850", "cp437"}
 
 
+# A UTF-8 page may have this many invalid bytes (at least LOSSY_MIN_ERRORS,
+# else one per LOSSY_BYTES_PER_ERROR bytes) and still be read as UTF-8.
+LOSSY_MIN_ERRORS = 8
+LOSSY_BYTES_PER_ERROR = 2000
+_MAGIC = ((b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"), (b"\xff\xd8\xff", "a JPEG image"),
+          (b"%PDF-", "a PDF file"), (b"PK\x03\x04", "a ZIP archive"), (b"\x1f\x8b", "gzip data"),
+          (b"RIFF", "a RIFF file (WebP, WAV, AVI)"))
+
+
 def _try(body: bytes, encoding: str | None) -> str | None:
     if not encoding:
         return None
@@ -36,16 +48,49 @@ def _try(body: bytes, encoding: str | None) -> str | None:
         return None
 
 
+def _binary(body: bytes) -> str | None:
+    """What a body that is no text at all looks like, or None: a known file
+    signature, or NUL bytes in its first 4 KB (text in UTF-16 or UTF-32
+    starts with a BOM, checked before)."""
+    for magic, kind in _MAGIC:
+        if body.startswith(magic):
+            return kind
+    head = body[:4096]
+    if head and head.count(0) > len(head) // 100:
+        return f"{head.count(0)} NUL bytes in the first {len(head)}"
+    return None
+
+
+def _mostly_utf8(body: bytes) -> str | None:
+    """The body as UTF-8 with its few invalid bytes replaced (U+FFFD), when
+    there are few: one bad byte in a UTF-8 page must not lose the page, and
+    bytes in another encoding give many errors and go to detection."""
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - body.count("\ufffd".encode())
+    return text if bad <= max(LOSSY_MIN_ERRORS, len(body) // LOSSY_BYTES_PER_ERROR) else None
+
+
 def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
-    """Returns (text, encoding used)."""
-    candidates: list[tuple[str, str | None]] = [("header", header_charset)]
-    candidates += [("bom", enc) for bom, enc in _BOMS if body.startswith(bom)]
-    candidates.append(("meta", EncodingDetector.find_declared_encoding(body[:4096], is_html=True)))
+    """Returns (text, encoding used); ``utf-8/lossy`` when a few invalid
+    bytes were replaced.  Raises ExtractError ``binary_body`` for a body
+    that is not text (an image or an archive served as HTML)."""
+    boms = [("bom", enc) for bom, enc in _BOMS if body.startswith(bom)]
+    if not boms:
+        kind = _binary(body)
+        if kind is not None:
+            raise ExtractError("binary_body", f"the body is not text ({kind})")
+    candidates: list[tuple[str, str | None]] = [("header", header_charset), *boms]
+    declared = EncodingDetector.find_declared_encoding(body[:4096], is_html=True)
+    candidates.append(("meta", declared))
     candidates.append(("default", "utf-8"))
     for _, enc in candidates:
         text = _try(body, enc)
         if text is not None:
             return text, codecs.lookup(enc).name  # type: ignore[arg-type]
+    if all(_is_utf8(enc) for enc in (header_charset, declared) if enc):  # declared UTF-8, or nothing declared
+        text = _mostly_utf8(body)
+        if text is not None:
+            return text, "utf-8/lossy"
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     guess = best.encoding if best is not None else None
     if guess is None or codecs.lookup(guess).name.replace("-", "_") in _LATIN_SINGLE_BYTE:
@@ -55,7 +100,15 @@ def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
     text = _try(body, guess)
     if text is not None:
         return text, guess  # type: ignore[return-value]
-    raise ExtractError("bad_charset", f"could not decode the page (header charset {header_charset!r}, detected {guess!r})")
+    # the last resort loses the bytes no decoder accepts, not the page
+    return body.decode("utf-8", errors="replace"), "utf-8/lossy"
+
+
+def _is_utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def parse_tree(text: str) -> lxml.html.HtmlElement:

@@ -149,7 +149,9 @@ def find_standfirst(tree: lxml.html.HtmlElement, description: str) -> str | None
     xpath = f"//body//text()[contains(normalize-space(.), {quote}{opening}{quote})]"
     for node in tree.xpath(xpath):
         el = node.getparent()
-        if el is None or el.tag in ("script", "style", "noscript", "template", "a"):
+        if el is not None and node.is_tail:  # the tail of an element or a comment: it lies in their parent
+            el = el.getparent()
+        if el is None or not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template", "a"):
             continue
         while el is not None and el.tag != "body":
             text = _clean_space(el.text_content())

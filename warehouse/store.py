@@ -37,6 +37,7 @@ import duckdb
 import pyarrow as pa
 
 from newsflow.errors import WarehouseError
+from newsflow.isolation import failing_items, internal_error
 from newsflow.records import Article, Drop, FetchRecord, TopicTag
 from stories.dedupe import Known, Stored
 from stories.model import Sketch, StoryRows
@@ -84,6 +85,7 @@ class LoadResult:
     topics: int
     fetch_log: int
     drops: int
+    rejected: tuple[Drop, ...] = ()  # articles that could not be turned into rows (written as drops)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -451,8 +453,10 @@ class Warehouse:
         ``article_versions`` and the article's topics are replaced.
         ``feed_state`` rows are (url, source, etag, last_modified, status)."""
         now = datetime.now(UTC)
-        art = _article_table(articles, run_id)
-        upd = _article_table(updates, run_id)
+        art, articles, bad_new = _rows_or_drops(articles, run_id)
+        upd, updates, bad_upd = _rows_or_drops(updates, run_id)
+        rejected = (*bad_new, *bad_upd)
+        drops = [*drops, *rejected]
         fst = pa.Table.from_pylist(
             [{"url": u, "source": src, "etag": e, "last_modified": lm, "last_status": st, "checked_at": now}
              for u, src, e, lm, st in feed_state], schema=FEED_STATE_SCHEMA)
@@ -528,7 +532,7 @@ class Warehouse:
                 if lake.is_conflict(exc):
                     raise CommitConflict(f"loading run {run_id} into {self.location}: {exc}") from exc
                 raise WarehouseError(f"loading run {run_id} into {self.location} failed: {exc}") from exc
-        return LoadResult(inserted, top.num_rows, fet.num_rows, drp.num_rows)
+        return LoadResult(inserted, top.num_rows, fet.num_rows, drp.num_rows, rejected)
 
     def replace_all_topics(self, tags: Sequence[TopicTag], taxonomy_version: str) -> dict[str, tuple[int, int]]:
         """Replace every article's topics in one transaction (``retag``).
@@ -628,6 +632,19 @@ def _article_table(articles: Sequence[Article], run_id: str) -> pa.Table:
     cols["run_id"] = [run_id] * len(articles)
     cols["removed"] = [[{"rule": r.rule, "text": r.text} for r in a.removed] for a in articles]
     return pa.Table.from_pydict(cols, schema=ARTICLE_SCHEMA)
+
+
+def _rows_or_drops(articles: Sequence[Article], run_id: str) -> tuple[pa.Table, list[Article], list[Drop]]:
+    """The articles as rows; an article that cannot be one (a value Arrow
+    refuses) is left out as an ``internal_error`` drop of stage ``load``,
+    and the others load (see :mod:`newsflow.isolation`)."""
+    try:
+        return _article_table(articles, run_id), list(articles), []
+    except Exception:  # noqa: BLE001 - the failing articles are found below and recorded as drops
+        pass
+    good, bad = failing_items(articles, lambda batch: _article_table(batch, run_id))
+    return (_article_table(good, run_id), good,
+            [internal_error("load", a.source, a.url, exc) for a, exc in bad])
 
 
 def _topic_row(t: TopicTag, version: str, now: datetime) -> dict[str, Any]:

@@ -41,12 +41,9 @@ def test_pool_and_in_process_extraction_agree() -> None:
     languages = {"cd": "fr"}
     shipped = tasks.ShippedTaxonomy.of(compile_taxonomy(read_toml(DEFAULT_TOPICS)))
     serial = tasks.extract_chunk(pages, languages, taxonomy=shipped)
-    pool = tasks.extraction_pool(2)
-    try:
+    with tasks.extraction_pool(2) as pool:
         chunks = asyncio.run(tasks.extract([packed[i:i + 8] for i in range(0, len(packed), 8)], languages,
                                            label="all", pool=pool, taxonomy=shipped))
-    finally:
-        pool.shutdown()
     parallel = [a for c in chunks for a in c.articles]
     assert [a.text for a in parallel] == [a.text for a in serial.articles]
     assert len(parallel) == len(pages) == 31
@@ -86,12 +83,10 @@ def test_the_pool_starts_its_workers_with_the_taxonomy_before_the_first_chunk() 
     from flows import workers
 
     shipped = workers.ShippedTaxonomy.of(compile_taxonomy(read_toml(DEFAULT_TOPICS)))
-    pool = workers.extraction_pool(2, shipped)
-    try:
-        assert len(pool._processes) == 2  # spawned by extraction_pool itself, not by a first chunk
+    with workers.extraction_pool(2, shipped) as pool:
+        pids = {pool.submit(workers.warm).result(timeout=120) for _ in range(6)}
+        assert len(pids) <= 2
         assert pool.submit(_has_taxonomy, shipped.version).result(timeout=120)
-    finally:
-        pool.shutdown()
     # what the forkserver preloads for the workers does not bring Prefect in
     code = "import sys, flows.workers; sys.exit('prefect' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2]).returncode == 0
