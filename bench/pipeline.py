@@ -693,7 +693,7 @@ def report(results: dict[str, list[dict[str, Any]]], sizes: list[int], args: arg
     def stage(key: str, name: str) -> float:
         return median([r["stages"].get(name, 0.0) for r in results[key]])
 
-    stages = ("discover", "fetch", "extract", "dedupe", "tag", "load", "search", "total")
+    stages = ("discover", "learn_rules", "fetch", "extract", "dedupe", "tag", "load", "search", "total")
     cols = [f"flow-{s}" for s in sizes] + [f"plain-{args.overhead_size}"]
     if args.single_size:
         cols.append(f"single-{args.single_size}")

@@ -1,6 +1,7 @@
 """The ``ingest`` flow: feeds -> fetch -> extract -> dedupe -> tag -> DuckDB.
 
-Discovery runs concurrently per source (one task each).  The new pages
+Discovery runs concurrently per source, in task runs of up to
+``DISCOVER_GROUP`` sources each.  The new pages
 then go through fetch -> extract -> dedupe -> tag -> load in windows of
 ``[fetch] window_pages``, oldest feed items first, as a pipeline: window i+1
 is fetched (per source, concurrently) and window i-1 deduped, tagged and
@@ -67,6 +68,10 @@ DEFAULT_TOPICS = REPO_ROOT / "config" / "topics.toml"
 # window while another finishes a leftover chunk (at 100 pages a chunk and
 # 2 workers, a 500-page window ran its fifth chunk alone).
 EXTRACT_CHUNK = 50
+# Sources per discovery task run: a task run costs the flow's process some
+# CPU and the Prefect API a few records, so a thousand sources are read in
+# twenty task runs, each reading its sources concurrently.
+DISCOVER_GROUP = 50
 # The first and last windows are at most this share of ``window_pages``
 # (see ``_windows``).
 FIRST_WINDOW_SHARE = 0.2
@@ -241,7 +246,7 @@ async def run_ingest(config: SourcesConfig, taxonomy: Taxonomy, warehouse: Wareh
             with summary.timed("discover"):
                 new_entries = await _discover(run, refetch)
             windows = _windows(new_entries, max(1, config.fetch.window_pages)) or [[]]
-            with summary.timed("extract"):
+            with summary.timed("learn_rules"):
                 sources = sorted({e.source for e in new_entries})
                 run.rules = tasks.learn_rules(warehouse, sources, run_id) if sources else {}
             learned = sum(len(r.rules) for r in run.rules.values())
@@ -311,8 +316,15 @@ async def _discover(run: _Run, refetch: bool) -> list[FeedEntry]:
     assert run.crawler is not None
     progress.start("discover", len(config.sources))
     validators = warehouse.feed_validators([s.id for s in config.sources])
-    found = await asyncio.gather(*(tasks.discover(quote(run.crawler), s, quote(validators))
-                                   for s in config.sources), return_exceptions=True)
+    groups = _chunks(sorted(config.sources, key=lambda s: s.id), DISCOVER_GROUP)
+    labels = [g[0].id if len(g) == 1 else f"{len(g)} sources ({g[0].id} … {g[-1].id})" for g in groups]
+    per_group = await asyncio.gather(*(tasks.discover(quote(run.crawler), quote(g), quote(validators), label=lb)
+                                       for g, lb in zip(groups, labels, strict=True)), return_exceptions=True)
+    found_by: dict[str, Discovery | BaseException] = {}
+    for group, got in zip(groups, per_group, strict=True):
+        for source, result in zip(group, got if isinstance(got, list) else [got] * len(group), strict=True):
+            found_by[source.id] = result
+    found = [found_by[s.id] for s in config.sources]
     progress.done("discover")
     entries_by_source: dict[str, list[FeedEntry]] = {}
     for source, result in zip(config.sources, found, strict=True):

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 SUMMARY_KEY = "ingest-summary"
 ARTICLES_KEY = "ingest-new-articles"
-TIMED_STAGES = ("discover", "fetch", "extract", "dedupe", "tag", "load", "search", "publish", "total")
+TIMED_STAGES = ("discover", "learn_rules", "fetch", "extract", "dedupe", "tag", "load", "search", "publish", "total")
 MAX_ARTICLE_ROWS = 1000  # in the new-articles table artifact; the warehouse has them all
 MAX_STORY_EVENTS = 500  # per run; a first run over many sources would otherwise flood the event feed
 STAGES = ("discovered", "not_modified", "known", "fetched", "fetch_failures", "extracted", "extract_failures",

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from newsflow import malloc
-from newsflow.config import ExtractSettings
+from newsflow.config import DEFAULT_PAGE_CPU_SECONDS
 from newsflow.isolation import internal_error
 from newsflow.records import Article, Drop, Page, TopicTag
 from parsers.extract import extract_page
@@ -43,7 +43,7 @@ R = TypeVar("R")
 # is killed with its worker at HARD_LIMIT_FACTOR times it, and found as a
 # crash (see WorkerPool).  The slowest real pages of the extraction corpus
 # take about 2 s.
-PAGE_CPU_SECONDS = ExtractSettings().page_cpu_seconds  # (slots: the class attribute is a descriptor)
+PAGE_CPU_SECONDS = DEFAULT_PAGE_CPU_SECONDS
 HARD_LIMIT_FACTOR = 2.0
 
 _log = logging.getLogger(__name__)

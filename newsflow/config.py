@@ -48,6 +48,9 @@ class FetchSettings:
 DEFAULT_COMPACT_SCHEDULE = "17 3 * * *"
 
 
+DEFAULT_PAGE_CPU_SECONDS = 20.0
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractSettings:
     """How extraction treats one page."""
@@ -55,7 +58,7 @@ class ExtractSettings:
     # CPU seconds a page may take in an extraction worker: past it the page
     # is dropped (extract_timeout); at twice it the worker is ended with it
     # (a page stuck in C code), and the page is dropped as worker_crashed
-    page_cpu_seconds: float = 20.0
+    page_cpu_seconds: float = DEFAULT_PAGE_CPU_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +233,7 @@ def _extract(table: Any, where: str) -> ExtractSettings:
     unknown = sorted(set(table) - {"page_cpu_seconds"})
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    cpu = table.get("page_cpu_seconds", ExtractSettings().page_cpu_seconds)  # (slots: the class attribute is a descriptor)
+    cpu = table.get("page_cpu_seconds", DEFAULT_PAGE_CPU_SECONDS)
     if isinstance(cpu, bool) or not isinstance(cpu, (int, float)) or cpu <= 0:
         raise ConfigError(f"{where}: page_cpu_seconds must be a number of seconds > 0")
     return ExtractSettings(float(cpu))

@@ -385,22 +385,59 @@ def _rewrite(wh: Warehouse, path: Path) -> PackChange:
     return PackChange(path.name, "rewritten", size, new.stat().st_size, len(items), f"now {new.name}")
 
 
-def recent_texts(wh: Warehouse, source: str, limit: int) -> list[tuple[str, str, list[Removal]]]:
-    """The latest original articles of a source: (article_id, text, removed)."""
+def sources_to_relearn(wh: Warehouse, sources: Sequence[str], version: int) -> list[str]:
+    """Of ``sources``, those whose boilerplate must be learned again: they
+    gained original articles since their rules were learned, or have no
+    rules yet, or rules of another learning ``version``.  One query for all
+    of them; a source without articles is never listed."""
     _, rows = wh.query(
-        "SELECT article_id, text, removed FROM articles WHERE source = ? AND duplicate_of IS NULL"
-        " ORDER BY fetched_at DESC, article_id LIMIT ?", [source, limit])
-    return [(aid, text, [Removal(r["rule"], r["text"]) for r in (removed or [])]) for aid, text, removed in rows]
+        "SELECT a.source FROM articles a LEFT JOIN site_rules r ON r.source = a.source"
+        " WHERE list_contains(?, a.source) AND a.duplicate_of IS NULL"
+        " GROUP BY a.source, r.learned_at, r.rules_json"
+        " HAVING r.learned_at IS NULL OR max(a.fetched_at) > r.learned_at"
+        " OR coalesce(json_extract(r.rules_json, '$.version')::INTEGER, -1) <> ?"
+        " ORDER BY 1", [list(sources), version])
+    return [src for (src,) in rows]
 
 
-def save_site_rules(wh: Warehouse, source: str, rules: SiteRules, run_id: str | None, now: datetime) -> None:
+def recent_texts(wh: Warehouse, sources: Sequence[str], limit: int
+                 ) -> dict[str, list[tuple[str, str, list[Removal]]]]:
+    """The latest ``limit`` original articles of each source, in one query:
+    ``{source: [(article_id, text, removed), ...]}``, newest first."""
+    out: dict[str, list[tuple[str, str, list[Removal]]]] = {src: [] for src in sources}
+    if not sources:
+        return out
+    _, rows = wh.query(
+        "SELECT source, article_id, text, removed FROM articles"
+        " WHERE list_contains(?, source) AND duplicate_of IS NULL"
+        " QUALIFY row_number() OVER (PARTITION BY source ORDER BY fetched_at DESC, article_id) <= ?"
+        " ORDER BY source, fetched_at DESC, article_id", [list(sources), limit])
+    for src, aid, text, removed in rows:
+        out[src].append((aid, text, [Removal(r["rule"], r["text"]) for r in (removed or [])]))
+    return out
+
+
+def save_site_rules(wh: Warehouse, learned: dict[str, SiteRules], run_id: str | None, now: datetime) -> None:
+    """Store the rules of several sources in one statement."""
+    if not learned:
+        return
+    import pyarrow as pa
+
+    table = pa.table({
+        "source": list(learned), "site": [r.site for r in learned.values()],
+        "rules_json": [r.to_json() for r in learned.values()],
+        "rule_count": pa.array([len(r.rules) for r in learned.values()], pa.int32()),
+        "articles": pa.array([r.articles for r in learned.values()], pa.int32()),
+        "learned_at": pa.array([now] * len(learned), pa.timestamp("us", tz="UTC")),
+        "run_id": [run_id] * len(learned)})
+
     def replace(con: duckdb.DuckDBPyConnection) -> None:
-        # delete + insert: no key to INSERT OR REPLACE on in a lake
-        con.execute("DELETE FROM site_rules WHERE source = ?", [source])
-        con.execute("INSERT INTO site_rules VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [source, rules.site, rules.to_json(), len(rules.rules), rules.articles, now, run_id])
+        # delete + insert: no key to INSERT OR REPLACE on (migration 007, and a lake has none)
+        con.register("new_rules", table)
+        con.execute("DELETE FROM site_rules WHERE source IN (SELECT source FROM new_rules)")
+        con.execute("INSERT INTO site_rules BY NAME SELECT * FROM new_rules")
 
-    wh.write(replace, f"saving the site rules of {source}")
+    wh.write(replace, "saving the site rules")
 
 
 def site_rules(wh: Warehouse, sources: Sequence[str]) -> dict[str, SiteRules]:

@@ -48,7 +48,7 @@ def test_small_windows_give_the_same_warehouse_as_one_window(tmp_path: Path) -> 
     _, rows = small.query("SELECT loaded, stage_seconds FROM latest_run")
     loaded, stages = rows[0]
     assert loaded == 31
-    assert set(stages) == {"discover", "fetch", "extract", "dedupe", "tag", "load", "search", "total"}
+    assert set(stages) == {"discover", "learn_rules", "fetch", "extract", "dedupe", "tag", "load", "search", "total"}
     assert all(v >= 0 for v in stages.values())
     assert stages["total"] >= stages["extract"] + stages["load"]
 
