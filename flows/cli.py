@@ -52,7 +52,8 @@ def open_warehouse(db: str | None, data_path: str | None) -> Any:
     location) with the lake's ``--data-path``."""
     from warehouse import Warehouse
 
-    return Warehouse(db_path(db), data_path=data_path_of(data_path))
+    return Warehouse(db_path(db), data_path=data_path_of(data_path),
+                     pages_path=os.environ.get("NEWSFLOW_PAGES_PATH") or None)
 
 
 DbOption = Annotated[str | None, typer.Option(

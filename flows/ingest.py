@@ -580,7 +580,8 @@ async def ingest(sources_file: str = "config/sources.toml", db: str = "data/news
     worker = os.environ.get("PREFECT__WORKER_NAME")  # set by the Prefect worker that runs us, if one does
     if worker:
         logger.info("run by Prefect worker %s on %s", worker, socket.gethostname())
-    warehouse = Warehouse(db, data_path=data_path or os.environ.get("NEWSFLOW_DATA_PATH") or None, worker=worker)
+    warehouse = Warehouse(db, data_path=data_path or os.environ.get("NEWSFLOW_DATA_PATH") or None, worker=worker,
+                          pages_path=os.environ.get("NEWSFLOW_PAGES_PATH") or None)
     summary = await run_ingest(config, taxonomy, warehouse, refetch=refetch, logger=logger,
                                flow_run_id=str(flow_run.get_id() or ""))
     await report.publish(summary, logger)

@@ -94,7 +94,10 @@ def reprocess(db: str = "data/newsflow.duckdb", sources: list[str] | None = None
     """Re-extract stored pages with the current extractor."""
     from prefect.runtime import flow_run
 
-    return run_reprocess(Warehouse(db, data_path=data_path), topics_file, sources, everything, get_run_logger(),
+    import os
+
+    wh = Warehouse(db, data_path=data_path, pages_path=os.environ.get("NEWSFLOW_PAGES_PATH") or None)
+    return run_reprocess(wh, topics_file, sources, everything, get_run_logger(),
                          str(flow_run.get_id() or ""))
 
 

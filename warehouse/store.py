@@ -110,8 +110,9 @@ class Warehouse:
     the Prefect worker (or machine) that runs this process, for ``runs``."""
 
     def __init__(self, path: str | Path, lock_timeout: float = 60.0, data_path: str | None = None,
-                 worker: str | None = None) -> None:
+                 worker: str | None = None, pages_path: str | None = None) -> None:
         self.location = str(path)
+        self.pages_path = pages_path  # a lake's pack files elsewhere than under its data path (needed for s3://)
         self.lock_timeout = lock_timeout
         self.worker = worker
         self.lake = lake.Location.parse(self.location, data_path) if lake.is_lake(self.location) else None
@@ -170,9 +171,11 @@ class Warehouse:
         under the lake's data path (shared by every worker)."""
         if self.lake is None:
             return pages.pack_dir(self.path)
+        if self.pages_path:
+            return Path(self.pages_path)
         if self.lake.remote:
-            raise WarehouseError(f"raw page packs need a shared folder; the data path {self.data_path} is remote."
-                                 " Give the lake a data path on shared storage (NFS) to keep raw pages")
+            raise WarehouseError(f"raw page packs need a shared folder and the data path {self.data_path} is"
+                                 " remote: set NEWSFLOW_PAGES_PATH to a folder every worker mounts")
         return Path(self.data_path) / "pages"
 
     @property

@@ -77,6 +77,9 @@ def test_load_views_time_travel_and_read_only_on_the_lake(lake: tuple[str, str])
     assert wh.feed_validators(["src"]) == {"https://x.example/feed": ('"e2"', None)}
     _, rows = wh.query(f"SELECT count(*) FROM articles AT (VERSION => {before})")
     assert rows == [(2,)]
+    _, rows = wh.query(f"SELECT snapshot_time FROM ducklake_snapshots('wh') WHERE snapshot_id = {before}")
+    _, rows = wh.query(f"SELECT count(*) FROM articles AT (TIMESTAMP => '{rows[0][0].isoformat()}'::TIMESTAMPTZ)")
+    assert rows == [(2,)]  # "what did the warehouse say then"
     for view in ("stories", "articles_with_topics", "daily_topic_counts", "daily_source_counts",
                  "stories_across_outlets", "source_health", "latest_run"):
         wh.query(f"SELECT * FROM {view}")
