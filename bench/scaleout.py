@@ -36,6 +36,7 @@ import html
 import json
 import multiprocessing as mp
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -355,6 +356,33 @@ def load_rate(wh: Warehouse, batches: list[tuple[list[Any], list[Any]]]) -> floa
     return n / busy
 
 
+def search_costs(lakes: Lakes, batches: list[tuple[list[Any], list[Any]]], tmp: Path) -> dict[str, float]:
+    """A reader's own search index on a lake: the first catch-up over every
+    article but the last batch, the catch-up after one more batch, a
+    catch-up with nothing new (what every search pays), a search."""
+    from warehouse.search import SearchIndex
+
+    lake, data = lakes.fresh()
+    wh = Warehouse(lake, data_path=data)
+    wh.migrate()
+    for k, (arts, tags) in enumerate(batches[:-1]):
+        wh.load(f"s-{k}", arts, tags, [], [], [], "bench")
+    index = SearchIndex(tmp / f"search-{uuid.uuid4().hex[:6]}")
+    t0 = time.perf_counter()
+    first = index.catch_up(wh)
+    t1 = time.perf_counter()
+    wh.load("s-last", *batches[-1], [], [], [], "bench")
+    t2 = time.perf_counter()
+    more = index.catch_up(wh)
+    t3 = time.perf_counter()
+    index.catch_up(wh)
+    t4 = time.perf_counter()
+    index.search("election government", 10)
+    t5 = time.perf_counter()
+    return {"first_articles": first, "first_s": t1 - t0, "more_articles": more, "more_s": t3 - t2,
+            "noop_s": t4 - t3, "query_s": t5 - t4}
+
+
 def commit_rate(lakes: Lakes, n: int = 200) -> float:
     lake, data = lakes.fresh()
     wh = Warehouse(lake, data_path=data)
@@ -381,6 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, default=0, help="only this many corpus pages (a quick try; not the benchmark)")
     args = ap.parse_args(argv)
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers and the cluster on the way out
     tmp = Path(tempfile.mkdtemp(prefix="newsflow-scaleout-", dir=args.workdir))
     log(f"work folder {tmp}")
     items = corpus_items(args.corpus)
@@ -434,12 +463,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             lake, data = lakes.fresh()
             lake_rates.append(load_rate(Warehouse(lake, data_path=data), batches))
         commits = median([commit_rate(lakes) for _ in range(args.reps)])
-    report(out, f1_one, f1_two, ecb_two, median(lake_rates), median(file_rates), commits, args)
+        searches = [search_costs(lakes, batches, tmp) for _ in range(args.reps)]
+        search = {k: median([r[k] for r in searches]) for k in searches[0]}
+    report(out, f1_one, f1_two, ecb_two, median(lake_rates), median(file_rates), commits, search, args)
     return 0
 
 
 def report(out: dict[str, list[dict[str, Any]]], f1_one: float, f1_two: float, ecb_two: dict[str, Any],
-           lake_rate: float, file_rate: float, commits: float, args: argparse.Namespace) -> None:
+           lake_rate: float, file_rate: float, commits: float, search: dict[str, float],
+           args: argparse.Namespace) -> None:
     one, two = out["one"], out["two"]
     wall1, wall2 = median([r["wall_s"] for r in one]), median([r["wall_s"] for r in two])
     pages = one[0]["fetched"]
@@ -473,6 +505,9 @@ def report(out: dict[str, list[dict[str, Any]]], f1_one: float, f1_two: float, e
           f" dedupe {med(one, 'loaded') / med(one, 'dedupe_s'):.1f} articles/s")
     print(f"load() of the same {med(one, 'articles'):.0f} articles in batches of 500: DuckDB file {file_rate:.0f}/s,"
           f" lake {lake_rate:.0f}/s; catalog commits {commits:.1f}/s (one writer, PostgreSQL with fsync)")
+    print(f"search on a lake (a reader's own index): first catch-up {search['first_articles']:.0f} articles in"
+          f" {search['first_s']:.2f} s, then {search['more_articles']:.0f} new in {search['more_s']:.2f} s;"
+          f" with nothing new {search['noop_s'] * 1000:.0f} ms; a query {search['query_s'] * 1000:.1f} ms")
     print(f"ECB+ stories, pairwise F1: one writer {f1_one:.4f}, two writers {f1_two:.4f}"
           f" ({ecb_two['commit_conflicts']} conflicts, {ecb_two['duplicate_article_ids']} duplicate ids)")
     result = {

@@ -291,6 +291,32 @@ class Warehouse:
                     raise CommitConflict(f"{what} in {self.location}: {exc}") from exc
                 raise WarehouseError(f"{what} in {self.location} failed: {exc}") from exc
 
+    def merge_small_files(self) -> int:
+        """On a lake: merge the small Parquet files each window's commit
+        leaves into larger ones (``ducklake_merge_adjacent_files``; the
+        snapshots and time travel stay).  Returns the data files before
+        minus after; 0 for a DuckDB file."""
+        if self.lake is None:
+            return 0
+
+        def files() -> int:
+            _, rows = self.query(f"SELECT count(*) FROM __ducklake_metadata_{lake.ALIAS}.ducklake_data_file"
+                                 " WHERE end_snapshot IS NULL")
+            return int(rows[0][0])
+
+        def merge() -> None:
+            with self.connect() as con:
+                try:
+                    con.execute(f"CALL ducklake_merge_adjacent_files('{lake.ALIAS}')")
+                except duckdb.Error as exc:
+                    if lake.is_conflict(exc):
+                        raise CommitConflict(f"merging the files of {self.location}: {exc}") from exc
+                    raise WarehouseError(f"merging the files of {self.location} failed: {exc}") from exc
+
+        before = files()
+        self.retrying(merge, "merging small files")
+        return before - files()
+
     @contextmanager
     def load_section(self) -> Iterator[None]:
         """Around a window's dedupe and load: on a lake, one writer at a
