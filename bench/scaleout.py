@@ -228,6 +228,23 @@ def deploy(prefect: LocalPrefect, sources: Path, lake: str, data: str) -> str:
     return names[0]
 
 
+def _api(method: str, url: str, attempts: int = 5, **kwargs: Any) -> Any:
+    """One call to the Prefect API, again on a 5xx or a connection error
+    (its SQLite database answers slowly on a busy machine)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            response = httpx.request(method, url, timeout=60, **kwargs)
+            if response.status_code < 500:
+                response.raise_for_status()
+                return response.json()
+            problem = f"HTTP {response.status_code}: {response.text[:300]}"
+        except httpx.TransportError as exc:
+            problem = repr(exc)
+        log(f"  Prefect API {method} {url}: {problem} (attempt {attempt} of {attempts})")
+        time.sleep(2 * attempt)
+    raise RuntimeError(f"the Prefect API kept failing: {method} {url}: {problem}")
+
+
 def run_deployments(prefect: LocalPrefect, names: Sequence[str], timeout: float = 1800) -> float:
     """Start a flow run of each deployment at once; wait for all; the wall
     seconds from starting them to the last one finished."""
@@ -235,14 +252,14 @@ def run_deployments(prefect: LocalPrefect, names: Sequence[str], timeout: float 
     t0 = time.perf_counter()
     for name in names:
         flow_name, dep = name.split("/")
-        dep_id = httpx.get(f"{prefect.api}/deployments/name/{flow_name}/{dep}", timeout=30).json()["id"]
-        ids.append(httpx.post(f"{prefect.api}/deployments/{dep_id}/create_flow_run", json={}, timeout=30).json()["id"])
+        dep_id = _api("GET", f"{prefect.api}/deployments/name/{flow_name}/{dep}")["id"]
+        ids.append(_api("POST", f"{prefect.api}/deployments/{dep_id}/create_flow_run", json={})["id"])
     pending = set(ids)
     while pending:
         if time.perf_counter() - t0 > timeout:
             raise RuntimeError(f"flow runs not finished in {timeout:.0f} s; see {prefect.logs}")
         for rid in list(pending):
-            state = httpx.get(f"{prefect.api}/flow_runs/{rid}", timeout=30).json()["state"]
+            state = _api("GET", f"{prefect.api}/flow_runs/{rid}")["state"]
             if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
                 if state["type"] != "COMPLETED":
                     raise RuntimeError(f"flow run {rid} ended {state['type']}: {state.get('message')}")

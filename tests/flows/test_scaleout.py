@@ -107,6 +107,8 @@ def test_two_workers_ingest_overlapping_sources_into_one_lake(prefect: LocalPref
     answers: list[str] = []
 
     def read_while_writing() -> None:  # `newsflow sql` against the lake while the workers write
+        if len(answers) >= 3:
+            return
         done = subprocess.run([NEWSFLOW, "sql", "SELECT count(*) AS n FROM articles_with_topics", "--db", lake[0]],
                               capture_output=True, text=True, timeout=60, cwd=REPO)
         assert done.returncode == 0, done.stderr
