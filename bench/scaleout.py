@@ -498,7 +498,7 @@ def report(out: dict[str, list[dict[str, Any]]], f1_one: float, f1_two: float, e
 
     print(f"Scale-out: {len(one)} reps, extraction corpus ({pages} pages fetched per measurement), 2 source groups,"
           " NEWSFLOW_EXTRACT_PROCESSES=1 per worker; medians")
-    print(f"{'':<52}{'1 worker':>12}{'2 workers':>12}")
+    print(f"{'':<60}{'1 worker':>18}{'2 workers':>18}")
     rows = [
         ("wall time, flow runs started to both finished (s)", f"{wall1:.1f}", f"{wall2:.1f}"),
         ("pages/s end to end", f"{pages / wall1:.1f}", f"{pages / wall2:.1f}"),
@@ -510,12 +510,12 @@ def report(out: dict[str, list[dict[str, Any]]], f1_one: float, f1_two: float, e
         ("commit conflicts / retries (all reps)", f"{sum(r['commit_conflicts'] for r in one)} / "
          f"{sum(r['commit_retries'] for r in one)}", f"{sum(r['commit_conflicts'] for r in two)} / "
          f"{sum(r['commit_retries'] for r in two)}"),
-        ("busy s: fetch / extract / dedupe / load (summed over runs)",
+        ("busy s, summed over runs: fetch / extract / dedupe / load",
          f"{med(one, 'fetch_s'):.0f}/{med(one, 'extract_s'):.0f}/{med(one, 'dedupe_s'):.0f}/{med(one, 'load_s'):.0f}",
          f"{med(two, 'fetch_s'):.0f}/{med(two, 'extract_s'):.0f}/{med(two, 'dedupe_s'):.0f}/{med(two, 'load_s'):.0f}"),
     ]
     for label, a, b in rows:
-        print(f"{label:<52}{a:>12}{b:>12}")
+        print(f"{label:<60}{a:>18}{b:>18}")
     print(f"\nper-core rates (1 worker): extract {med(one, 'extracted') / med(one, 'extract_s'):.1f} pages/s,"
           f" fetch {med(one, 'fetched') / med(one, 'fetch_s'):.1f} pages/s per busy second,"
           f" load {med(one, 'loaded') / med(one, 'load_s'):.1f} articles/s in the flow,"
