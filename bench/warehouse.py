@@ -225,6 +225,7 @@ def batch_tables(b: Batch, run_id: str) -> dict[str, pa.Table]:
         "duplicate_of": pa.nulls(n, pa.string()), "http_status": pa.array([200] * n, pa.int32()),
         "extractor": ["bench"] * n, "run_id": [run_id] * n, "removed": pa.array([[] for _ in range(n)],
                                                                                 ARTICLE_SCHEMA.field("removed").type),
+        "standfirst": pa.nulls(n, pa.string()),
     }, schema=ARTICLE_SCHEMA)
     trows = [{"article_id": aid, "topic": t, "score": s,
               "evidence": [{"phrase": ph, "field": "text", "start": a, "end": e} for ph, a, e in ev],

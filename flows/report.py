@@ -18,7 +18,8 @@ TIMED_STAGES = ("discover", "learn_rules", "fetch", "extract", "dedupe", "tag", 
 MAX_ARTICLE_ROWS = 1000  # in the new-articles table artifact; the warehouse has them all
 MAX_STORY_EVENTS = 500  # per run; a first run over many sources would otherwise flood the event feed
 STAGES = ("discovered", "not_modified", "known", "fetched", "fetch_failures", "extracted", "extract_failures",
-          "duplicates", "updated", "loaded")
+          "duplicates", "updated", "loaded", "internal_errors")
+MAX_SOURCE_ROWS = 50  # per-source rows in the summary; with thousands of sources the rest are counted, not listed
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;",
@@ -33,11 +34,21 @@ def md(text: str) -> str:
 
 
 def summary_markdown(s: RunSummary) -> str:
-    lines = [f"# Ingest run `{s.run_id}`: {s.status}", "", md(s.message), "",
-             "## Counts per source and stage", "",
-             "| source | " + " | ".join(STAGES) + " |", "|---" * (len(STAGES) + 1) + "|"]
-    for sid in sorted(s.per_source):
+    lines = [f"# Ingest run `{s.run_id}`: {s.status}", "", md(s.message), ""]
+    if s.counts["internal_errors"]:
+        lines += [f"**{s.counts['internal_errors']} item(s) failed for an unexpected reason** (`internal_error`,"
+                  " `worker_crashed`): each is a drop with the exception in its detail; see Failures by reason.", ""]
+    # failing sources first, then the busiest: the table stays readable with thousands of sources
+    order = sorted(s.per_source, key=lambda sid: (sid not in s.failed_sources,
+                                                 -(s.per_source[sid]["internal_errors"] + s.per_source[sid]["fetch_failures"]
+                                                   + s.per_source[sid]["extract_failures"]),
+                                                 -s.per_source[sid]["loaded"], sid))
+    lines += ["## Counts per source and stage", "",
+              "| source | " + " | ".join(STAGES) + " |", "|---" * (len(STAGES) + 1) + "|"]
+    for sid in order[:MAX_SOURCE_ROWS]:
         lines.append(f"| {sid} | " + " | ".join(str(s.per_source[sid][k]) for k in STAGES) + " |")
+    if len(order) > MAX_SOURCE_ROWS:
+        lines.append(f"| *{len(order) - MAX_SOURCE_ROWS} more sources* | " + " | ".join("" for _ in STAGES) + " |")
     lines.append("| **total** | " + " | ".join(str(s.counts[k]) for k in STAGES) + " |")
     not_taken = {sid: c for sid, c in s.per_source.items() if c["over_cap"] or c["stale"] or c["unusable"]}
     if not_taken:

@@ -99,6 +99,7 @@ class Article:
     http_status: int
     extractor: str
     removed: tuple[Removal, ...] = ()
+    standfirst: str | None = None  # the dek under the headline, when the page prints one; never part of ``text``
     content_hash: str = ""
     story_id: str = ""
     duplicate_of: str | None = None

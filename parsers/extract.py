@@ -5,34 +5,37 @@ Drop with the reason; it never raises for a bad page.
 
 Steps (each rule documented in its module):
 
-1. decode and parse; canonical URL, language;
+1. decode and parse (comments and processing instructions left out, as
+   trafilatura's own parser does); canonical URL, language;
 2. prune what is never article text (hidden copies, social embeds,
-   captions, promo/related/newsletter blocks): :mod:`parsers.page_structure`;
-3. trafilatura (comments and tables off) for the body, in fast mode unless
-   its result is doubtful (:func:`full_cascade_reason`); trafilatura's
-   metadata steps for title, author and date;
-4. add body paragraphs trafilatura left in sibling containers (live blogs,
-   bodies split by ads);
-5. paragraph rules (headline repeats, widgets, prompts, teasers, credits,
-   bylines, related links, bios, trailing teaser sections):
+   captions, promo/related/newsletter blocks), but never the article
+   itself: :mod:`parsers.page_structure`;
+3. trafilatura (comments off, tables kept) for the body, in fast mode unless
+   its result is doubtful (:func:`full_cascade_reason`); title, author and
+   date: :mod:`parsers.metadata`;
+4. paragraph rules (headline repeats, widgets, prompts, teasers, bylines,
+   related-story cards, bios, trailing teaser sections):
    :mod:`parsers.boilerplate`;
-6. put back the standfirst and key-points box when the page prints them;
-7. the site's learned boilerplate, if given: :mod:`parsers.site_boilerplate`;
-8. authors filtered to plausible person names: :mod:`parsers.authors`.
+5. the standfirst (dek) goes to its own field, out of the text; the
+   key-points box is put back when the page prints it;
+6. the site's learned boilerplate, if given: :mod:`parsers.site_boilerplate`;
+7. authors: the person names of the byline, else the byline as printed:
+   :mod:`parsers.authors`.
+
+What each rule does on real pages, set by set, and what was tried and
+dropped (recovering body paragraphs from sibling containers, photo-credit
+removal): ``bench/EXTRACTION_TUNING.md``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 import lxml.etree
 import lxml.html
 import trafilatura
-from htmldate import find_date
 from trafilatura.external import SANITIZED_XPATH
-from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
 from trafilatura.settings import Document
 
 from newsflow.errors import ExtractError
@@ -41,14 +44,15 @@ from newsflow.records import Article, Drop, Page, Removal
 from parsers.authors import parse_authors
 from parsers.boilerplate import clean_paragraphs, norm_line
 from parsers.html import canonical_link, decode_html, page_language, parse_tree
-from parsers.page_structure import (descriptions, find_standfirst, headline_candidates, key_points, link_texts,
-                                    merge_paragraphs, prune_non_article, sibling_paragraphs)
+from parsers.metadata import choose_title, page_metadata, pick_date
+from parsers.page_structure import (descriptions, headline_candidates, is_dek, key_points, link_texts,
+                                    prune_non_article, standfirst_element)
 from parsers.site_boilerplate import SiteRules, apply_site_rules
 from parsers.urls import article_id, canonicalize, site_of
 
 _log = logging.getLogger(__name__)
 
-CLEANER_VERSION = "3"  # bump when a rule changes: stored text may then be reprocessed
+CLEANER_VERSION = "4"  # bump when a rule changes: stored text may then be reprocessed
 EXTRACTOR = f"trafilatura-{trafilatura.__version__}+clean-{CLEANER_VERSION}"
 MIN_WORDS = 40  # below this a page is a stub, a gallery or a paywall teaser...
 MIN_CHARS = 200  # ...unless it is long in characters (scripts written without spaces)
@@ -56,37 +60,9 @@ MIN_SUMMARY_WORDS = 25  # a feed summary this long stands in for a page we canno
 FEED_SUMMARY_EXTRACTOR = "feed-summary"
 
 FULL_BELOW = 1000  # fast-mode texts shorter than this go through trafilatura's full cascade
-# how newsflow calls trafilatura.bare_extraction (metadata: see _metadata)
-TRAFILATURA_OPTIONS = {"include_comments": False, "with_metadata": False, "include_tables": False}
-_DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
-
-
-def _parse_date(value: str | None) -> tuple[datetime | None, bool]:
-    """(timestamp, has_time) from htmldate's output."""
-    if not value:
-        return None, False
-    for fmt, has_time in (("%Y-%m-%dT%H:%M:%S%z", True), ("%Y-%m-%dT%H:%M:%S", True), ("%Y-%m-%d", False)):
-        try:
-            dt = datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=UTC)
-        return dt.astimezone(UTC), has_time and not (dt.hour == dt.minute == dt.second == 0)
-    return None, False
-
-
-def _pick_date(extracted: str | None, feed: datetime | None, fetched_at: datetime) -> datetime | None:
-    """The page's date; the feed's date when the page has none, or when the
-    page gives only a day and the feed a time on that day."""
-    page_dt, has_time = _parse_date(extracted)
-    if page_dt is not None and page_dt > fetched_at + timedelta(days=1):
-        page_dt = None  # a date in the future is a parsing accident
-    if page_dt is None:
-        return feed
-    if not has_time and feed is not None and feed.date() == page_dt.date():
-        return feed
-    return page_dt
+# how newsflow calls trafilatura.bare_extraction (metadata: see parsers.metadata);
+# tables are kept: articles whose content is a table (results, prices, polls) lose it otherwise
+TRAFILATURA_OPTIONS = {"include_comments": False, "with_metadata": False, "include_tables": True}
 
 
 def _summary_text(summary: str | None) -> str | None:
@@ -103,63 +79,50 @@ def _summary_text(summary: str | None) -> str | None:
 
 
 def _site_names(tree: lxml.html.HtmlElement, site: str) -> tuple[str, ...]:
-    """The site's own names, which are never authors: ``og:site_name`` and
-    the main label of its domain ("washingtontimes" for washingtontimes.com)."""
-    names = [str(v) for v in tree.xpath('//head/meta[@property="og:site_name"]/@content')]
+    """The site's own names, which are never authors nor part of a title:
+    ``og:site_name``, ``application-name`` and the main label of its domain
+    ("washingtontimes" for washingtontimes.com)."""
+    names = [str(v) for v in tree.xpath('//head/meta[@property="og:site_name"]/@content'
+                                        ' | //head/meta[@name="application-name"]/@content')]
     label = site.split(".")[-2] if site.count(".") >= 1 else site
     return tuple(names + [label, site])
 
 
-def _body_paragraphs(tree: lxml.html.HtmlElement, text: str) -> list[str]:
-    """trafilatura's lines plus the paragraphs it left in sibling containers
-    (see :func:`parsers.page_structure.sibling_paragraphs`)."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return merge_paragraphs(lines, sibling_paragraphs(tree, lines))
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
 
 
-def _with_summary(tree: lxml.html.HtmlElement, html: str, kept: list[str],
-                  clean: Callable[[list[str]], list[str]]) -> list[str]:
-    """``kept`` with, in front, the page's standfirst (when the page prints
-    its meta description visibly) and its key-points list, each only when
-    the extracted text lacks it.  Both go through the same cleaning rules."""
+def _standfirst(tree: lxml.html.HtmlElement, kept: list[str]) -> tuple[str | None, list[str]]:
+    """The standfirst (dek), when the page prints its meta description
+    visibly as a block of its own (not as the article's first paragraph,
+    see :func:`parsers.page_structure.is_dek`), and the body without it: a
+    standfirst extracted as the body's first or second paragraph moves out
+    of the text, unless the text would then be too short to be an article."""
+    for description in descriptions(tree):
+        el = standfirst_element(tree, description)
+        if el is None:
+            continue
+        if not is_dek(el):
+            return None, kept
+        standfirst = " ".join(el.text_content().split())
+        key = norm_line(standfirst)
+        for i, para in enumerate(kept[:2]):
+            if norm_line(para) == key:
+                rest = kept[:i] + kept[i + 1:]
+                if sum(len(p.split()) for p in rest) < MIN_WORDS:
+                    return None, kept
+                return standfirst, rest
+        return standfirst, kept
+    return None, kept
+
+
+def _with_key_points(tree: lxml.html.HtmlElement, html: str, kept: list[str],
+                     clean: Callable[[list[str]], list[str]]) -> list[str]:
+    """``kept`` with, in front, the page's key-points list when the page
+    prints one and the extracted text lacks it (cleaned by the same rules)."""
     body = norm_line(" ".join(kept))
     points = [p for p in key_points(tree, html) if norm_line(p) not in body]
-    front = clean(points) if points else []
-    for description in descriptions(tree):
-        if norm_line(description) in body:
-            break
-        standfirst = find_standfirst(tree, description)
-        if standfirst is None:
-            continue
-        if norm_line(standfirst) not in body:
-            front = clean([standfirst]) + front
-        break
-    return front + kept
-
-
-def _metadata(tree: lxml.html.HtmlElement, url: str) -> Document:
-    """Title, author and date as ``trafilatura.metadata.extract_metadata``
-    finds them (the same steps, in its order, with the same date parameters),
-    without what it also extracts and newsflow does not use: site name,
-    categories, tags and licence (about 8% of the extractor's time).  Ties
-    us to trafilatura's metadata module, which is why trafilatura is pinned;
-    ``tests/parsers`` compares both on every dev page."""
-    meta = examine_meta(tree)
-    if meta.author and " " not in meta.author:
-        meta.author = None
-    try:
-        meta = extract_meta_json(tree, meta)
-    except Exception as exc:  # noqa: BLE001 - as extract_metadata does: a bug in trafilatura's JSON-LD reader loses the JSON-LD, not the page
-        _log.warning("JSON-LD metadata of %s skipped after an error in trafilatura: %r", url, exc)
-    if not meta.title:
-        meta.title = extract_title(tree)
-    if not meta.author:
-        meta.author = extract_author(tree)
-    if not meta.url:
-        meta.url = extract_url(tree, url)
-    meta.date = find_date(tree, **{**_DATE_PARAMS, "url": meta.url})
-    meta.clean_and_trim()
-    return meta
+    return (clean(points) if points else []) + kept
 
 
 def full_cascade_reason(doc: Document | None) -> str | None:
@@ -227,19 +190,23 @@ def _extract_page(page: Page, language: str | None, site_rules: SiteRules | None
     canonical = canonicalize(canonical_link(tree, page.final_url) or page.final_url)
     site = site_of(canonical)
     lang = page_language(tree) or language
+    names = _site_names(tree, site)
+    meta = page_metadata(tree, page.final_url, lang)  # on the whole page: bylines and dates may sit in what is pruned
     prune_non_article(tree)
-    meta = _metadata(tree, page.final_url)
     doc = _trafilatura(tree, page.final_url)
     entry = page.entry
-    title = meta.title or (entry.title if entry else None) or None
-    authors = parse_authors(meta.author, _site_names(tree, site))
+    title = choose_title(tree, meta.title, names) or (entry.title if entry else None) or None
+    authors = parse_authors(meta.author, names)
     removed: list[Removal] = []
     text = ""
+    standfirst = None
     if doc is not None and doc.text:
-        context = {"headlines": headline_candidates(tree, title), "links": link_texts(tree), "authors": authors}
-        kept, cleaned = clean_paragraphs(_body_paragraphs(tree, doc.text), title, **context)  # type: ignore[arg-type]
+        context = {"headlines": headline_candidates(tree, title), "links": link_texts(tree, page.final_url),
+                   "authors": authors}
+        kept, cleaned = clean_paragraphs(_lines(doc.text), title, **context)  # type: ignore[arg-type]
         removed += cleaned
-        kept = _with_summary(tree, html_text, kept, lambda ps: clean_paragraphs(ps, None, **context)[0])  # type: ignore[arg-type]
+        standfirst, kept = _standfirst(tree, kept)
+        kept = _with_key_points(tree, html_text, kept, lambda ps: clean_paragraphs(ps, None, **context)[0])  # type: ignore[arg-type]
         if site_rules is not None:
             kept, site_removed = apply_site_rules(kept, site_rules)
             removed += [r.removal for r in site_removed]
@@ -252,7 +219,7 @@ def _extract_page(page: Page, language: str | None, site_rules: SiteRules | None
             reason = "no_content" if doc is None or not doc.text else "too_short"
             return Drop("extract", page.source, page.url, reason,
                         f"{words} words after cleaning (minimum {MIN_WORDS}) and no usable feed summary")
-        text, removed, extractor = fallback, [], FEED_SUMMARY_EXTRACTOR
+        text, removed, extractor, standfirst = fallback, [], FEED_SUMMARY_EXTRACTOR, None
 
     feed_date = entry.published_at if entry else None
     return Article(
@@ -263,11 +230,12 @@ def _extract_page(page: Page, language: str | None, site_rules: SiteRules | None
         site=site,
         title=title,
         authors=authors,
-        published_at=_pick_date(meta.date, feed_date, page.fetched_at),
+        published_at=pick_date(meta.date, feed_date, page.fetched_at),
         language=lang,
         text=text,
         fetched_at=page.fetched_at,
         http_status=page.status,
         extractor=extractor,
         removed=tuple(removed),
+        standfirst=standfirst,
     )

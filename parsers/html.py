@@ -111,11 +111,17 @@ def _is_utf8(encoding: str) -> bool:
         return False
 
 
+# Comments and processing instructions are left out of the tree, as
+# trafilatura's own parser does: they are never text, and a text node whose
+# parent is a comment broke code that walks up from text to its element.
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
+
+
 def parse_tree(text: str) -> lxml.html.HtmlElement:
     # lxml refuses str input that carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     try:
-        return lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(text, parser=_PARSER)
     except (ValueError, lxml.etree.ParserError) as exc:
         raise ExtractError("unparseable_html", str(exc)) from exc
 

@@ -18,19 +18,18 @@ Pure functions on a parsed lxml tree, used by :mod:`parsers.extract`:
 ``key_points``
     the bullet list of a "Key Points" / "Highlights" / "L'essentiel" box
     printed with the article, which extractors drop as a list.
-``sibling_paragraphs``
-    paragraphs of an article body split across sibling containers (live-blog
-    posts, "article-body" blocks cut by ads) that the extractor left out.
 ``link_texts``
-    the texts of links with several words: a paragraph that is nothing but
-    one of them is a related-story card, not article text.
+    the texts of links to other pages of the site, with several words: a
+    paragraph that is nothing but one of them is a related-story card, not
+    article text.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -51,6 +50,13 @@ PRUNE_XPATH = (
 # a wrapper with an unlucky class name, and stays.
 WIDGET_CLASSES = ("promo", "related", "recommend", "outbrain", "taboola", "newsletter")
 WIDGET_MAX_WORDS = 400
+# An element holding more than this share of the page's text may be the
+# article, and is never pruned.  Half: a hidden *copy* of the article (for
+# structured data) holds at most as much text as the visible article beside
+# it, so it still goes; a hidden body revealed by script holds more than the
+# rest of the page.
+ARTICLE_SHARE = 0.5
+_TAXONOMY_PREFIXES = ("tag-", "category-", "categories-", "post_tag-", "topic-", "section-")
 _PRUNE = lxml.etree.XPath(" | ".join(PRUNE_XPATH))
 _WIDGETS = lxml.etree.XPath(
     "//body//*[@class][not(self::article) and not(self::main)]["
@@ -63,27 +69,55 @@ STANDFIRST_MIN_WORDS = 8  # shorter descriptions are labels, not standfirsts
 STANDFIRST_SLACK = 1.5  # the printed block may be this much longer than the description
 STANDFIRST_SEARCH_WORDS = 6  # the description's opening words searched for in text nodes
 
-SIBLING_DEPTH = 2  # ancestors (tag + class) forming a paragraph's container signature
-SIBLING_MIN_MATCHED = 2  # kept paragraphs needed to trust a signature...
-SIBLING_MIN_SHARE = 0.4  # ...holding at least this share of the kept paragraphs' characters
-SIBLING_MIN_CHARS = 25  # a kept paragraph shorter than this proves nothing about its container
-SIBLING_MIN_WORDS = 6  # shorter paragraphs (names, dates, labels) are not added
 LINK_MIN_WORDS = 3  # shorter link texts ("Home", "Read more") are handled by other rules
+
+
+def _holds_the_article(el: lxml.html.HtmlElement, page_chars: Callable[[], int]) -> bool:
+    """Whether ``el`` may be the article itself: it holds more than
+    ``ARTICLE_SHARE`` of the page's text, or an ``<article>``, ``<main>`` or
+    the ``<h1>``.  Sites that reveal their body with script print it in a
+    ``<div hidden>``; a theme may put a "promotion" class on the article's
+    wrapper.  Pruning those left a menu or nothing."""
+    if el.tag in ("article", "main") or el.find(".//article") is not None or el.find(".//main") is not None \
+            or el.find(".//h1") is not None:
+        return True
+    own = len(el.text_content())
+    return own > 0 and own > ARTICLE_SHARE * page_chars()
+
+
+def _widget_class(el: lxml.html.HtmlElement) -> bool:
+    """A class token naming a widget (``related-posts``, ``newsletter``),
+    not a WordPress taxonomy class of the post (``tag-promotion``,
+    ``category-related-news``)."""
+    for token in (el.get("class") or "").lower().split():
+        if token.startswith(_TAXONOMY_PREFIXES):
+            continue
+        if any(w in token for w in WIDGET_CLASSES):
+            return True
+    return False
 
 
 def prune_non_article(tree: lxml.html.HtmlElement) -> int:
     """Remove, in place (keeping tails), what ``PRUNE_XPATH`` and
-    ``WIDGET_CLASSES`` select; returns how many subtrees went."""
+    ``WIDGET_CLASSES`` select, but never what may be the article itself
+    (:func:`_holds_the_article`); returns how many subtrees went."""
+    page_chars: list[int] = []  # the body's text length, measured once, if a candidate needs it
+
+    def chars() -> int:
+        if not page_chars:
+            body = tree.find("body")
+            page_chars.append(len(body.text_content()) if body is not None else 0)
+        return page_chars[0]
     count = 0
     for el in _PRUNE(tree):
-        if el.tag in _NEVER_PRUNE or el.getparent() is None:
+        if el.tag in _NEVER_PRUNE or el.getparent() is None or _holds_the_article(el, chars):
             continue
         el.drop_tree()
         count += 1
     for el in _WIDGETS(tree):
-        if el.tag in _NEVER_PRUNE or el.getparent() is None:
+        if el.tag in _NEVER_PRUNE or el.getparent() is None or not _widget_class(el):
             continue
-        if len(el.text_content().split()) > WIDGET_MAX_WORDS:
+        if len(el.text_content().split()) > WIDGET_MAX_WORDS or _holds_the_article(el, chars):
             continue
         el.drop_tree()
         count += 1
@@ -131,8 +165,33 @@ def descriptions(tree: lxml.html.HtmlElement) -> list[str]:
 
 
 def find_standfirst(tree: lxml.html.HtmlElement, description: str) -> str | None:
-    """The visible body block that prints ``description`` (the standfirst),
-    as text; None when the description is short or not printed.
+    """The visible block that prints ``description``, as text (see
+    :func:`standfirst_element`)."""
+    el = standfirst_element(tree, description)
+    return None if el is None else _clean_space(el.text_content())
+
+
+_DEK_CLASS = re.compile(r"dek|deck|standfirst|subtitle|sub-?head|summary|excerpt|strap|intro|lead|teaser|chap[oe]|sapo",
+                        re.IGNORECASE)
+
+
+def is_dek(el: lxml.html.HtmlElement) -> bool:
+    """Whether a block printing the meta description is a standfirst of its
+    own, not the article's first paragraph copied into the description (as
+    many sites do): a lede is a ``<p>`` among the body's other paragraphs,
+    with no class saying it is a dek, standfirst, summary or the like."""
+    if el.tag != "p" or _DEK_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+        return True
+    parent = el.getparent()
+    if parent is None:
+        return True
+    paragraphs = [s for s in parent if s is not el and s.tag == "p" and len(s.text_content().split()) >= 12]
+    return len(paragraphs) < 2
+
+
+def standfirst_element(tree: lxml.html.HtmlElement, description: str) -> lxml.html.HtmlElement | None:
+    """The visible body block that prints ``description`` (the standfirst);
+    None when the description is short or not printed.
 
     The block is the smallest element around the description's opening words
     whose text contains the whole description and is at most
@@ -160,7 +219,7 @@ def find_standfirst(tree: lxml.html.HtmlElement, description: str) -> str | None
             if target in norm_line(text):
                 if el.xpath("ancestor-or-self::a"):
                     break
-                return text
+                return el
             el = el.getparent()
     return None
 
@@ -180,12 +239,18 @@ _KEY_LABEL_IN_HTML = re.compile(
     + r")\s*<", re.IGNORECASE)
 
 
+_KEY_WORDS = ("key", "takeaway", "highlight", "glance", "brief", "bref", "essential", "essentiel", "retenir")
+
+
 def key_points(tree: lxml.html.HtmlElement, html: str) -> list[str]:
     """The items of the first list following a "Key Points"-style label
     (``KEY_POINT_LABELS``, the label alone in its element) inside the same
     box (the label's grandparent), at most ``KEY_POINTS_MAX_ITEMS``;
     empty when there is none.  ``html`` is the page's source, searched first
     for the labels (cheaper than walking the tree)."""
+    low = html.lower()
+    if not any(word in low for word in _KEY_WORDS):  # most pages: no label at all, no regex over the page
+        return []
     labels = {re.sub(r"’|&#39;|&#x27;", "'", m.group(1).lower()) for m in _KEY_LABEL_IN_HTML.finditer(html)}
     for label in KEY_POINT_LABELS:
         if label not in labels:
@@ -205,85 +270,24 @@ def key_points(tree: lxml.html.HtmlElement, html: str) -> list[str]:
     return []
 
 
-def _signature(el: lxml.html.HtmlElement) -> tuple[str, ...] | None:
-    """The tag and class of a paragraph's nearest ancestors; None when none
-    of them has a class or id (a bare ``div > p`` says nothing)."""
-    parts: list[str] = []
-    specific = False
-    parent = el.getparent()
-    while parent is not None and len(parts) < SIBLING_DEPTH:
-        cls = " ".join(sorted((parent.get("class") or "").split()))
-        specific = specific or bool(cls)
-        parts.append(f"{parent.tag}.{cls}")
-        parent = parent.getparent()
-    return (el.tag, *parts) if specific else None
-
-
-def sibling_paragraphs(tree: lxml.html.HtmlElement, kept: Sequence[str]) -> list[tuple[int, str]]:
-    """Body paragraphs missing from ``kept`` that sit in the same kind of
-    container as most kept ones, as (index of the kept paragraph they follow,
-    or -1 for before the first; text).
-
-    Rule: a ``<p>`` of at least ``SIBLING_MIN_WORDS`` words is article text
-    too when its container signature (its own and its ``SIBLING_DEPTH``
-    nearest ancestors' tag and class, at least one class present) is shared
-    by at least ``SIBLING_MIN_MATCHED`` paragraphs the extractor kept, which
-    together hold at least ``SIBLING_MIN_SHARE`` of the kept paragraphs'
-    matched characters.  Paragraphs inside links are never added."""
-    if not kept:
-        return []
-    kept_keys = [quick_key(k) for k in kept]
-    haystack = "\n".join(kept_keys)
-    found: list[tuple[lxml.html.HtmlElement, str, str, tuple[str, ...] | None, bool]] = []
-    trusted: Counter[tuple[str, ...]] = Counter()
-    chars: Counter[tuple[str, ...]] = Counter()
-    for p in tree.xpath("//body//p"):
-        text = _clean_space(p.text_content())
-        if not text:
-            continue
-        key = quick_key(text)
-        sig = _signature(p)
-        hit = bool(key) and key in haystack
-        found.append((p, text, key, sig, hit))
-        if hit and sig is not None and len(key) >= SIBLING_MIN_CHARS:
-            trusted[sig] += 1
-            chars[sig] += len(key)
-    total = sum(chars.values())
-    good = {sig for sig, n in trusted.items() if n >= SIBLING_MIN_MATCHED and chars[sig] >= SIBLING_MIN_SHARE * total}
-    if not good:
-        return []
-    added: list[tuple[int, str]] = []
-    position = -1  # index in kept of the last matched paragraph
-    for p, text, key, sig, hit in found:
-        if hit:
-            for i in range(max(position, 0), len(kept_keys)):
-                if key in kept_keys[i]:
-                    position = i
-                    break
-            continue
-        if sig not in good or len(text.split()) < SIBLING_MIN_WORDS or p.xpath("ancestor::a"):
-            continue
-        added.append((position, text))
-    return added
-
-
-def link_texts(tree: lxml.html.HtmlElement) -> set[str]:
-    """:func:`parsers.boilerplate.quick_key` forms of the body's link texts
-    of ``LINK_MIN_WORDS`` words or more."""
+def link_texts(tree: lxml.html.HtmlElement, page_url: str) -> set[str]:
+    """:func:`parsers.boilerplate.quick_key` forms of the texts of the body's
+    links to other pages of the same site (relative, or to the page's host),
+    of ``LINK_MIN_WORDS`` words or more: a paragraph that is nothing but one
+    of them is a related-story card.  Links to a section of the page (a
+    table of contents) and to other sites (a list of resources) are text."""
+    host = (urlsplit(page_url).hostname or "").removeprefix("www.")
     out: set[str] = set()
     for a in tree.xpath("//body//a[@href]"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith("#"):
+            continue
+        target = urlsplit(href)
+        if target.scheme and target.scheme not in ("http", "https"):
+            continue
+        if target.netloc and (target.hostname or "").removeprefix("www.") != host:
+            continue
         key = quick_key(a.text_content())
         if key.count(" ") + 1 >= LINK_MIN_WORDS:
             out.add(key)
-    return out
-def merge_paragraphs(kept: Sequence[str], added: Iterable[tuple[int, str]]) -> list[str]:
-    """``kept`` with each added paragraph placed after the kept paragraph it
-    followed in the page (-1: before the first)."""
-    after: dict[int, list[str]] = {}
-    for pos, text in added:
-        after.setdefault(pos, []).append(text)
-    out = list(after.get(-1, []))
-    for i, text in enumerate(kept):
-        out.append(text)
-        out.extend(after.get(i, []))
     return out

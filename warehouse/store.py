@@ -55,6 +55,7 @@ ARTICLE_SCHEMA = pa.schema([
     ("content_hash", pa.string()), ("story_id", pa.string()), ("duplicate_of", pa.string()),
     ("http_status", pa.int32()), ("extractor", pa.string()), ("run_id", pa.string()),
     ("removed", pa.list_(pa.struct([("rule", pa.string()), ("text", pa.string())]))),
+    ("standfirst", pa.string()),
 ])
 TOPIC_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("topic", pa.string()), ("score", pa.float64()),
@@ -534,7 +535,7 @@ class Warehouse:
                         " published_at = coalesce(u.published_at, articles.published_at), fetched_at = u.fetched_at,"
                         " language = u.language, text = u.text, word_count = u.word_count,"
                         " content_hash = u.content_hash, http_status = u.http_status, extractor = u.extractor,"
-                        " run_id = u.run_id, removed = u.removed"
+                        " run_id = u.run_id, removed = u.removed, standfirst = u.standfirst"
                         " FROM new_updates u WHERE articles.article_id = u.article_id")
                     con.execute("DELETE FROM article_topics WHERE article_id IN (SELECT article_id FROM new_updates)")
                 # topics only for articles this load inserted (which have none yet:
@@ -654,7 +655,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 def _article_table(articles: Sequence[Article], run_id: str) -> pa.Table:
     """Column by column (a third of the time of one dict per row)."""
     plain = ("article_id", "url", "canonical_url", "source", "site", "title", "published_at", "fetched_at",
-             "language", "text", "content_hash", "story_id", "duplicate_of", "http_status", "extractor")
+             "language", "text", "content_hash", "story_id", "duplicate_of", "http_status", "extractor", "standfirst")
     cols: dict[str, Any] = {name: [getattr(a, name) for a in articles] for name in plain}
     cols["authors"] = [list(a.authors) for a in articles]
     cols["word_count"] = [len(a.text.split()) for a in articles]

@@ -31,3 +31,18 @@ def test_web_text_stays_text_in_the_summary() -> None:
 def test_md_escapes_each_special_once() -> None:
     assert md("a_b") == "a\\_b" and md("\\") == "\\\\" and md("&lt;") == "&amp;lt;"
     assert md("Maroc : 12 passeurs arrêtés") == "Maroc : 12 passeurs arrêtés"
+
+
+def test_a_thousand_sources_keep_the_summary_readable_and_failures_first() -> None:
+    s = RunSummary("run-2", status="partial", message="1 of 1000 sources failed")
+    for i in range(1000):
+        s.count(f"src-{i:04d}", "loaded", 1 + i % 7)
+    s.count("src-0500", "internal_errors")
+    s.failed_sources["src-0999"] = "all 1 feed/sitemap/section document(s) failed: http_500"
+    out = summary_markdown(s)
+    rows = [line for line in out.splitlines() if line.startswith("| src-")]
+    assert len(rows) == 50
+    assert rows[0].startswith("| src-0999 ") and rows[1].startswith("| src-0500 ")  # the failing ones first
+    assert "| *950 more sources* |" in out
+    assert "**1 item(s) failed for an unexpected reason**" in out
+    assert "- **src-0999**: all 1 feed" in out  # failed sources are still named, with their reason

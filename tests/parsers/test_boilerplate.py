@@ -30,15 +30,20 @@ def test_prompts_and_teasers_in_english_and_french() -> None:
         "Abonnez-vous à notre newsletter pour recevoir l'essentiel de l'actualité chaque matin.",
         "Suivez-nous sur Facebook et Twitter",
         "Partagez cet article",
-        "Photo: AFP",
-        "Contact the author at desk@example.com",
         LONG,
     ])
     text, removed = clean_text(raw, None)
     assert text == LONG + "\n\n" + LONG
     assert [r.rule for r in removed] == ["teaser", "call_to_action", "call_to_action", "call_to_action", "teaser",
-                                         "call_to_action", "call_to_action", "share_widget", "credit", "credit"]
+                                         "call_to_action", "call_to_action", "share_widget"]
     assert contains_cta(text) == []
+
+
+def test_captions_and_credits_stay() -> None:
+    """Photo captions and credits are article text for two of the five
+    benchmark sets' gold and noise for none measurably (EXTRACTION_TUNING.md)."""
+    text, removed = clean_text("\n".join([LONG, "Photo: AFP", "Migrants wait at the port of Tarifa. (Reuters)", LONG]), None)
+    assert "Photo: AFP" in text and "port of Tarifa" in text and removed == []
 
 
 def test_headline_repeated_as_first_line() -> None:

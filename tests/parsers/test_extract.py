@@ -122,19 +122,20 @@ def _pruned_trees(site: tuple[DemoSite, dict]) -> list[tuple[str, object]]:
 
 
 def test_metadata_matches_trafilaturas_own(site: tuple[DemoSite, dict]) -> None:
-    """parsers.extract._metadata takes trafilatura's steps for title, author
-    and date without the rest: it must find exactly what extract_metadata
-    finds (this breaks if a trafilatura upgrade changes those steps)."""
+    """parsers.metadata.page_metadata takes trafilatura's steps for title,
+    author and date without the rest: it must find exactly what
+    extract_metadata finds (this breaks if a trafilatura upgrade changes
+    those steps), its date search bounded to the page's languages included."""
     from copy import deepcopy
 
     from trafilatura.metadata import extract_metadata
 
-    from parsers.extract import _DATE_PARAMS, _metadata
+    from parsers.metadata import DATE_PARAMS, page_metadata
 
     dated = 0
     for url, tree in _pruned_trees(site):
-        ours = _metadata(deepcopy(tree), url)
-        theirs = extract_metadata(deepcopy(tree), url, _DATE_PARAMS)
+        ours = page_metadata(deepcopy(tree), url, "en")
+        theirs = extract_metadata(deepcopy(tree), url, DATE_PARAMS)
         assert (ours.title, ours.author, ours.date) == (theirs.title, theirs.author, theirs.date), url
         dated += ours.date is not None
     assert dated >= 31  # every demo article at least

@@ -36,14 +36,16 @@ def test_hidden_copies_tweets_and_captions_are_pruned() -> None:
     assert a.text == "\n\n".join([P1, P2, P3])
 
 
-def test_standfirst_from_the_visible_meta_description_is_kept_and_headline_forms_removed() -> None:
+def test_standfirst_from_the_visible_meta_description_goes_to_its_field_and_headline_forms_are_removed() -> None:
     dek = "A new reception centre will open in May, the ministry says, with room for 400 people"
     a = extract(f"""<html><head><title>Centre to open in May | News Example</title>
         <meta property="og:title" content="Reception centre to open in May">
         <meta name="description" content="{dek}"></head>
         <body><header><h1>Reception centre to open in May</h1><div class="dek"><p>{dek}</p></div></header>
         <article><p>Reception centre to open in May</p><p>{P1}</p><p>{P2}</p><p>{P3}</p></article></body></html>""")
-    assert a.text.split("\n\n")[0] == dek
+    assert a.standfirst == dek
+    assert dek not in a.text and a.text.split("\n\n")[0] == P1
+    assert a.title == "Reception centre to open in May"  # the visible headline, not "... | News Example"
     assert "Reception centre to open in May" not in a.text
     assert "headline_repeat" in {r.rule for r in a.removed}
 
@@ -53,15 +55,6 @@ def test_key_points_box_is_kept() -> None:
         <div><ul><li>The centre opens in May.</li><li>It will house 400 people.</li></ul></div></div>
         <article><p>{P1}</p><p>{P2}</p><p>{P3}</p></article></body></html>""")
     assert a.text.startswith("The centre opens in May.\n\nIt will house 400 people.\n\n" + P1)
-
-
-def test_body_split_across_sibling_containers_is_joined() -> None:
-    posts = "".join(f'<div class="live-post"><div class="post-body"><p>{p}</p>'
-                    f'<p>Update {i}: officials confirmed the figures again this afternoon in a statement.</p></div></div>'
-                    for i, p in enumerate([P1, P2, P3]))
-    a = extract(f"<html><body><main>{posts}</main></body></html>")
-    for p in (P1, P2, P3):
-        assert p in a.text
 
 
 def test_related_links_bios_trust_lines_and_sections() -> None:
@@ -92,13 +85,42 @@ def test_new_call_to_action_phrases() -> None:
     assert contains_cta("\n\n".join(kept)) == []
 
 
-def test_authors_reject_urls_domains_and_organisations() -> None:
+def test_authors_prefer_people_and_keep_the_byline_when_it_names_nobody() -> None:
     assert parse_authors("The Washington Times https; Www Washingtontimes Com; Mallory Wilson") == ("Mallory Wilson",)
     assert parse_authors("Condé Nast; Jane Mayer") == ("Jane Mayer",)
     assert parse_authors("CNBC com staff") == ()
-    assert parse_authors("Reuters", ("Reuters",)) == ()
-    assert parse_authors("Telegraph Reporters") == ()
     assert parse_authors("By Anna Demming and Guardian staff reporter") == ("Anna Demming",)
     assert parse_authors("Oliver O'Connell, Gustaf Kilander") == ("Oliver O'Connell", "Gustaf Kilander")
+    # a byline that names no person is kept as the page states it
+    assert parse_authors("Reuters", ("Reuters",)) == ("Reuters",)
+    assert parse_authors("Telegraph Reporters") == ("Telegraph Reporters",)
+    assert parse_authors("Kristin") == ("Kristin",)
+    assert parse_authors("admin") == ()
+    # a personal site: its name is its author's
+    assert parse_authors("Sam Bossley", ("Sam Bossley", "bossley")) == ("Sam Bossley",)
+    # credentials and sentences around the name go
+    assert parse_authors("Dylan Bailey, MS, RD, FAND") == ("Dylan Bailey",)
+    assert parse_authors("This post was written by Danielle Padula; Head; Community Development") == \
+        ("Danielle Padula", "Community Development")
     assert is_plausible_name("Françoise Sagan-Dupré")
     assert not is_plausible_name("admin")
+
+
+def test_a_standfirst_extracted_as_the_first_paragraph_moves_out_of_the_text() -> None:
+    dek = "A new reception centre will open in May, the ministry says, with room for 400 people"
+    a = extract(f"""<html><head><title>Centre to open</title><meta name="description" content="{dek}"></head>
+        <body><article><h1>Centre to open</h1><p class="dek">{dek}</p><p>{P1}</p><p>{P2}</p><p>{P3}</p>
+        </article></body></html>""")
+    assert a.standfirst == dek
+    assert a.text == "\n\n".join([P1, P2, P3])
+
+
+def test_related_story_cards_are_links_to_the_site_itself() -> None:
+    from parsers.html import parse_tree
+    from parsers.page_structure import link_texts
+
+    tree = parse_tree('<html><body><a href="/2024/05/other-story">Centre opening delayed again</a>'
+                      '<a href="https://www.news.example/b">Ministers meet in Rabat</a>'
+                      '<a href="https://other.example/x">Guide to asylum law</a>'
+                      '<a href="#procedure">How the procedure works</a></body></html>')
+    assert link_texts(tree, "https://news.example/a") == {"centre opening delayed again", "ministers meet in rabat"}

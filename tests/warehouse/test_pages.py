@@ -185,7 +185,7 @@ def test_pages_stored_inline_before_migration_9_still_read(tmp_path: Path) -> No
         apply(con, upto=8)
         con.execute("INSERT INTO raw_pages (article_id, url, fetched_at, http_status, content_type, charset, html_zlib)"
                     " VALUES (?, ?, ?, 200, 'text/html', 'utf-8', ?)", [a.article_id, a.url, NOW, zlib.compress(b"<p>old</p>")])
-    assert wh.migrate()[0] == 9  # and any later ones
+    assert wh.migrate()[0] == 9
     wh.load("run-0", [a], [], [], [], [], "v1")
     stored, bad = pages.read_pages(wh, None, None, None)
     assert [(aid, p.body) for p, aid in stored] == [("old", b"<p>old</p>")] and bad == []
