@@ -1,5 +1,5 @@
 """Train the English "reports a terrorist incident" model used by the
-``terrorism`` topic (see topics/incident.py) on the MUC-3/4 *train* split
+``terrorist_attack`` topic (see topics/incident.py) on the MUC-3/4 *train* split
 only, and write topics/models/incident_en.json.
 
     .venv/bin/python bench/train_incident.py [--muc PATH] [--check] [--oof PATH]

@@ -23,9 +23,12 @@ def run_retag(wh: Warehouse, topics_file: str) -> dict[str, Any]:
     tags: list[TopicTag] = []
     articles = 0
     for rows in wh.iter_texts():
-        for aid, title, text in rows:
+        for aid, title, text, language in rows:
             articles += 1
-            tags.extend(tag_article(Article(aid, "", "", "", "", title, (), None, None, text, _EPOCH, 0, ""), taxonomy))
+            # the stored language (identified from the text at extraction); a
+            # row without one is identified by the tagger from its text
+            article = Article(aid, "", "", "", "", title, (), None, language, text, _EPOCH, 0, "")
+            tags.extend(tag_article(article, taxonomy))
     changes = wh.replace_all_topics(tags, taxonomy.version)
     wh.publish()
     return {"articles": articles, "tags": len(tags), "taxonomy_version": taxonomy.version,

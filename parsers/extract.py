@@ -44,6 +44,7 @@ from newsflow.records import Article, Drop, Page, Removal
 from parsers.authors import parse_authors
 from parsers.boilerplate import clean_paragraphs, norm_line
 from parsers.html import canonical_link, decode_html, page_language, parse_tree
+from parsers.language import detect_language
 from parsers.metadata import choose_title, page_metadata, pick_date
 from parsers.page_structure import (descriptions, headline_candidates, is_dek, key_points, link_texts,
                                     prune_non_article, standfirst_element)
@@ -231,7 +232,7 @@ def _extract_page(page: Page, language: str | None, site_rules: SiteRules | None
         title=title,
         authors=authors,
         published_at=pick_date(meta.date, feed_date, page.fetched_at),
-        language=lang,
+        language=detect_language(text, lang),  # the text's; <html lang> or the source's if too short to tell
         text=text,
         fetched_at=page.fetched_at,
         http_status=page.status,

@@ -19,6 +19,7 @@ import re
 
 import charset_normalizer
 import lxml.html
+import trafilatura
 from bs4.dammit import EncodingDetector
 
 from newsflow.errors import ExtractError
@@ -118,6 +119,13 @@ _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_id
 
 
 def parse_tree(text: str) -> lxml.html.HtmlElement:
+    """The page's tree as trafilatura builds it from the same text (its
+    repairs of what libxml2 mis-parses, a doctype on the first line among
+    them, and its parser), so its extraction sees what it would see on its
+    own; lxml's document parser where trafilatura gives up."""
+    tree = trafilatura.load_html(text)
+    if tree is not None and len(tree):
+        return tree
     # lxml refuses str input that carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     try:

@@ -79,10 +79,23 @@ def _holds_the_article(el: lxml.html.HtmlElement, page_chars: Callable[[], int])
     ``<div hidden>``; a theme may put a "promotion" class on the article's
     wrapper.  Pruning those left a menu or nothing."""
     if el.tag in ("article", "main") or el.find(".//article") is not None or el.find(".//main") is not None \
-            or el.find(".//h1") is not None:
+            or el.find(".//h1") is not None or _REACT_SEGMENT.match(el.get("id") or ""):
         return True
-    own = len(el.text_content())
+    own = _text_chars(el)
     return own > 0 and own > ARTICLE_SHARE * page_chars()
+
+
+# React's streamed server rendering prints later parts of the page in
+# ``<div hidden id="S:n">`` and moves them into place with script: content,
+# not a hidden copy.
+_REACT_SEGMENT = re.compile(r"^S:\d+$")
+_TEXT = lxml.etree.XPath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]")
+
+
+def _text_chars(el: lxml.html.HtmlElement) -> int:
+    """Characters of text in ``el``, not counting scripts and styles (a
+    page's JSON state can outweigh its article)."""
+    return sum(len(t) for t in _TEXT(el))
 
 
 def _widget_class(el: lxml.html.HtmlElement) -> bool:
@@ -106,7 +119,7 @@ def prune_non_article(tree: lxml.html.HtmlElement) -> int:
     def chars() -> int:
         if not page_chars:
             body = tree.find("body")
-            page_chars.append(len(body.text_content()) if body is not None else 0)
+            page_chars.append(_text_chars(body) if body is not None else 0)
         return page_chars[0]
     count = 0
     for el in _PRUNE(tree):

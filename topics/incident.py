@@ -3,8 +3,9 @@ incident* (an attack, bombing, kidnapping, assassination or killing by an
 armed group), rather than merely mention terrorism?
 
 Keyword terms alone cannot make that distinction well (on MUC-3/4 a keyword
-tagger peaks near F1 0.72), so the ``terrorism`` topic combines its
-taxonomy terms with this model; see :mod:`topics.tagger`.
+tagger peaks near F1 0.72), so the ``terrorist_attack`` topic combines its
+taxonomy terms with this model; see :mod:`topics.tagger`.  The broad
+``terrorism`` topic (anything substantially about terrorism) does not use it.
 
 The model works on binary word and word-bigram features of the folded text
 (lower case, accents stripped, digit runs replaced by ``0``), each

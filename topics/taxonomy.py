@@ -38,10 +38,26 @@ class Term:
     index: int  # index into Topic.terms (or Topic.negatives when negative)
     words: tuple[str, ...]  # folded words; a trailing "*" marks a prefix
     negative: bool = False
+    # the words after the first as (word without "*", is a prefix): what the
+    # scan checks against the following tokens (precomputed: the hot path)
+    rest: tuple[tuple[str, bool], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rest", tuple((w.rstrip("*"), w.endswith("*")) for w in self.words[1:]))
 
     def word_matches(self, i: int, token: str) -> bool:
         w = self.words[i]
         return token.startswith(w[:-1]) if w.endswith("*") else token == w
+
+    def rest_matches(self, tokens: list[str], i: int) -> bool:
+        """Whether the words after the first match tokens[i + 1:]."""
+        if i + len(self.rest) >= len(tokens):
+            return False
+        for k, (w, prefix) in enumerate(self.rest, i + 1):
+            t = tokens[k]
+            if not (t.startswith(w) if prefix else t == w):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,22 @@ class Topic:
     # when tagged, also tag this other topic if it has any evidence of its own
     # (migrant_smuggling implies migration: smuggling migrants is migration)
     implies: int | None = None
+    # the languages (two-letter codes) the terms are written for: an article
+    # in another language is not tagged with this topic (no tag rather than a
+    # wrong one); None = any language (a taxonomy that does not say)
+    languages: frozenset[str] | None = None
+    # > 0: the text counts only through its best passage of this many
+    # characters (with the title): "substantially about it", not mentions
+    # scattered through a long article (see topics/tagger.py)
+    passage_chars: int = 0
+    # indices into terms of the groups marked core: when any group is, the
+    # topic needs at least one core term among its kept matches (the other
+    # terms support a core term, never tag alone)
+    core: frozenset[int] = frozenset()
+    # at least this many sentences with evidence (the title is one; in the
+    # best passage for a passage topic) for a tag in a text longer than the
+    # passage: one sentence, however strong its terms, is a passing mention
+    min_sentences: int = 1
 
 
 @dataclass
@@ -140,6 +172,14 @@ def _add_term(index: TermIndex, topic: int, i: int, phrase: str, negative: bool,
         index.add(Term(topic, i, ("".join(words),), negative))  # counter-terrorism -> counterterrorism
 
 
+def _languages(value: Any, where: str) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and len(v) == 2 for v in value):
+        raise ConfigError(f"{where}: 'languages' must be a list of two-letter codes, got {value!r}")
+    return frozenset(v.lower() for v in value)
+
+
 def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
     raw = data.get("topics")
     if not isinstance(raw, dict) or not raw:
@@ -155,11 +195,16 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
             raise ConfigError(f"{where}: missing 'label'")
         terms: list[tuple[str, float]] = []
         bypass: set[int] = set()
+        core: set[int] = set()
         for group in t.get("terms", []):
             weight = float(group.get("weight", 1.0))
+            if group.get("core", False) and weight <= 0:
+                raise ConfigError(f"{where}: a core terms group needs a positive weight")
             for phrase in group.get("phrases", []):
                 if group.get("bypass_model", False):
                     bypass.add(len(terms))
+                if group.get("core", False):
+                    core.add(len(terms))
                 terms.append((phrase, weight))
         if not terms:
             raise ConfigError(f"{where}: no terms")
@@ -185,6 +230,9 @@ def compile_taxonomy(data: dict[str, Any]) -> Taxonomy:
             model_min_score=float(t.get("model_min_score", 0.0)), model_override=float(t.get("model_override", 1.01)),
             model_bypass=frozenset(bypass),
             requires_score=float(t.get("requires_score", 0.0)),
+            languages=_languages(t.get("languages", data.get("languages")), where),
+            passage_chars=int(t.get("passage_chars", 0)), core=frozenset(core),
+            min_sentences=int(t.get("min_sentences", data.get("min_sentences", 1))),
         ))
         for link in ("requires", "implies"):
             if link in t:

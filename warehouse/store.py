@@ -585,10 +585,10 @@ class Warehouse:
         diff = self.write(replace, "retagging")
         return {topic: (int(a), int(r)) for topic, a, r in diff}
 
-    def iter_texts(self, batch: int = 20_000) -> Iterator[list[tuple[str, str | None, str]]]:
-        """Every article's (article_id, title, text), in batches."""
+    def iter_texts(self, batch: int = 20_000) -> Iterator[list[tuple[str, str | None, str, str | None]]]:
+        """Every article's (article_id, title, text, language), in batches."""
         with self.connect(read_only=True) as con:
-            cur = con.execute("SELECT article_id, title, text FROM articles ORDER BY article_id")
+            cur = con.execute("SELECT article_id, title, text, language FROM articles ORDER BY article_id")
             while rows := cur.fetchmany(batch):
                 yield rows
 

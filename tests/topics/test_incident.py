@@ -1,5 +1,6 @@
-"""The learned "reports a terrorist incident" component and the topic options
-that came with it (model, model_min_score, model_override, requires)."""
+"""The learned "reports a terrorist incident" component (the
+``terrorist_attack`` topic) and the topic options that came with it (model,
+model_min_score, model_override, requires, bypass_model)."""
 
 from __future__ import annotations
 
@@ -137,38 +138,44 @@ def test_english_incident_report_is_tagged_with_evidence(taxonomy: Taxonomy) -> 
             "wounding four, police reported today. The attack was carried out by a guerrilla commando, the army said. "
             "A bomb also exploded at the home of the mayor, who was unhurt.")
     got = tags(taxonomy, title, text)
-    assert "terrorism" in got
-    t = got["terrorism"]
-    assert 0.5 <= t.score <= 1 and t.evidence
-    for ev in t.evidence:
-        source = title if ev.field == "title" else text
-        assert source[ev.start:ev.end] == ev.phrase
+    assert {"terrorist_attack", "terrorism"} <= set(got)  # an attack is about terrorism (implies)
+    for topic in ("terrorist_attack", "terrorism"):
+        t = got[topic]
+        assert 0.5 <= t.score <= 1 and t.evidence
+        for ev in t.evidence:
+            source = title if ev.field == "title" else text
+            assert source[ev.start:ev.end] == ev.phrase
 
 
 def test_english_non_incident_violence_is_not_terrorism(taxonomy: Taxonomy) -> None:
-    assert "terrorism" not in tags(taxonomy, "Five killed in road crash on the Agadir motorway",
-                                   "Five people were killed and ten injured when a bus collided with a lorry on the "
-                                   "motorway near Agadir on Monday night. An investigation has been opened.")
-    assert "terrorism" not in tags(taxonomy, "Late penalty wins the derby",
-                                   "The striker shot into the top corner in the 90th minute and the home side won "
-                                   "the derby 2-1 before 40,000 fans.")
+    for title, text in (
+            ("Five killed in road crash on the Agadir motorway",
+             "Five people were killed and ten injured when a bus collided with a lorry on the motorway near Agadir "
+             "on Monday night. An investigation has been opened."),
+            ("Late penalty wins the derby",
+             "The striker shot into the top corner in the 90th minute and the home side won the derby 2-1 before "
+             "40,000 fans.")):
+        got = tags(taxonomy, title, text)
+        assert "terrorism" not in got and "terrorist_attack" not in got
 
 
-def test_strong_terms_override_the_model(taxonomy: Taxonomy) -> None:
-    # a counter-terrorism story is no incident report, but is plainly about terrorism
+def test_a_counter_terrorism_story_is_terrorism_but_no_attack(taxonomy: Taxonomy) -> None:
     got = tags(taxonomy, "Morocco dismantles terrorist cell linked to the Islamic State",
                "Morocco's counter-terrorism bureau BCIJ dismantled a terrorist cell of jihadists in Tangier. "
                "The suspects had pledged allegiance to Islamic State and planned terrorist attacks, the bureau said.")
     assert "terrorism" in got
 
 
-def test_french_terrorism_uses_the_terms(taxonomy: Taxonomy) -> None:
+def test_french_attacks_use_the_terms(taxonomy: Taxonomy) -> None:
     got = tags(taxonomy, "Attentat à Mogadiscio",
                "Une voiture piégée a explosé près d'un hôtel, tuant dix personnes. Les shebab ont revendiqué "
                "l'attentat.", "fr")
-    assert "terrorism" in got
+    assert {"terrorist_attack", "terrorism"} <= set(got)
     # and the English model is not consulted for French text
-    assert not taxonomy.get("terrorism").model.applies("fr", tokens("attentat"))
+    model = taxonomy.get("terrorist_attack").model
+    assert model is not None and not model.applies("fr", tokens("attentat"))
+    # the broad topic has no model at all: its terms decide in every language
+    assert taxonomy.get("terrorism").model is None
 
 
 def test_model_is_part_of_the_taxonomy_version(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,19 +202,38 @@ def test_smuggling_requires_migration_evidence(taxonomy: Taxonomy) -> None:
         "took migrants across the border; each paid 500 euros per person.")
 
 
-def test_bypass_terms_let_the_terms_decide(taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch) -> None:
+def _with_model(taxonomy: Taxonomy, model: IncidentModel) -> Taxonomy:
+    return dataclasses.replace(taxonomy, topics=tuple(dataclasses.replace(t, model=model)
+                                                      if t.key == "terrorist_attack" else t for t in taxonomy.topics))
+
+
+def test_the_model_decides_attacks_and_never_the_broad_topic(taxonomy: Taxonomy) -> None:
     # a model that says "no incident" to everything
-    topic = taxonomy.get("terrorism")
+    topic = taxonomy.get("terrorist_attack")
+    assert topic.model is not None
     never = dataclasses.replace(topic.model, bias=-50.0, head_biases=(-50.0,) * len(topic.model.head_biases))
-    tx = dataclasses.replace(taxonomy, topics=tuple(dataclasses.replace(t, model=never) if t.key == "terrorism"
-                                                    else t for t in taxonomy.topics))
+    tx = _with_model(taxonomy, never)
     recruiter = ("Spain arrests suspected jihadist recruiter",
                  ("Police in Bilbao arrested a man suspected of recruiting young people online for the Islamic State "
-                  "group, the interior ministry said."))
-    assert "terrorism" in tags(tx, *recruiter)  # jihadist, Islamic State: the model is not asked
+                  "group, the interior ministry said. He is charged with terrorism offences."))
+    assert "terrorism" in tags(tx, *recruiter)  # the terms decide the broad topic: the model is not asked
     plain = ("Terrorist attack on a bus", "Terrorists attacked a bus near the capital, killing two, police said.")
-    assert "terrorism" not in tags(tx, *plain)  # the model is asked, and says no
-    assert "terrorism" in tags(taxonomy, *plain)  # the real model says yes
+    assert "terrorist_attack" not in tags(tx, *plain)  # the model is asked, and says no
+    assert "terrorist_attack" in tags(taxonomy, *plain)  # the real model says yes
+
+
+def test_bypass_terms_let_the_terms_decide(taxonomy: Taxonomy) -> None:
+    # a model that says "incident" to everything: a bypass term (here ordinary
+    # crime, counter-evidence) takes the decision back to the terms
+    topic = taxonomy.get("terrorist_attack")
+    assert topic.model is not None
+    always = dataclasses.replace(topic.model, bias=50.0)
+    tx = _with_model(taxonomy, always)
+    shooting = ("Two shot dead at a warehouse", "A man shot and killed two men at a warehouse on Friday, police said.")
+    assert "terrorist_attack" in tags(tx, *shooting)  # the model is asked, and says yes
+    crime = ("Two shot dead at a warehouse", "A man shot and killed two co-workers at a warehouse on Friday, "
+             "police said; he was charged with murder.")
+    assert "terrorist_attack" not in tags(tx, *crime)  # the terms decide, and ordinary crime counts against
 
 
 def test_bypass_terms_need_a_model() -> None:
@@ -257,16 +283,18 @@ def test_gang_killings_are_left_to_the_terms(taxonomy: Taxonomy) -> None:
     text = ("Two men were shot dead and a third wounded outside a bar in northern Marseille overnight. "
             "Prosecutors believe the killing is the latest settling of scores between drug gangs fighting "
             "over dealing points; 30 people have been killed this year.")
-    assert "terrorism" not in tags(taxonomy, title, text)
-    topic = taxonomy.get("terrorism")
+    got = tags(taxonomy, title, text)
+    assert "terrorism" not in got and "terrorist_attack" not in got
+    topic = taxonomy.get("terrorist_attack")
     gang = {i for i in topic.model_bypass if topic.terms[i][1] < 0}  # counter-evidence
     assert gang and {topic.terms[i][0] for i in gang} >= {"settling of scores", "reglement* de comptes"}
     # counter-evidence is never evidence, and a terrorist attack in the same words is still tagged
     got = tags(taxonomy, "Gunmen kill two in suspected terrorist attack",
-               "Police ruled out a settling of scores: the gunmen who killed two people outside a bar shouted "
+               "Investigators set aside a settling of scores: the gunmen who killed two people outside a bar shouted "
                "slogans of the Islamic State, and prosecutors opened a terrorism investigation.")
-    assert "terrorism" in got
-    assert all("settling" not in e.phrase.lower() for e in got["terrorism"].evidence)
+    assert {"terrorism", "terrorist_attack"} <= set(got)
+    for topic_key in ("terrorism", "terrorist_attack"):
+        assert all("settling" not in e.phrase.lower() for e in got[topic_key].evidence)
 
 
 def test_model_pickles_without_its_lookup_table() -> None:

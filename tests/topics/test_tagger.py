@@ -238,3 +238,17 @@ def test_rescue_crews_charged_with_aiding_illegal_immigration_are_not_smugglers(
                  "Prosecutors charged the captain of a charity rescue ship with aiding illegal immigration after "
                  "it landed 80 people rescued off Libya. The NGO says no money changed hands.")
     assert "migrant_smuggling" not in got and "migration" in got
+
+
+def test_an_election_story_naming_immigration_in_one_sentence_is_not_migration(taxonomy: Taxonomy) -> None:
+    campaign = ("The prime minister launched the party's campaign in Manchester on Monday, promising lower taxes, "
+                "more nurses and a new deal for pensioners. ")
+    # immigration named among the issues, in one sentence: a passing mention
+    text = (campaign * 3 + "The opposition leader promised lower immigration, a faster asylum system and tougher "
+            "border controls. " + campaign * 4)
+    assert "migration" not in topics(taxonomy, "Election campaign begins", text)
+    # a campaign story that gives immigration its own paragraphs is about it
+    paragraphs = ("The opposition leader promised to cut immigration by half, to process asylum claims abroad and "
+                  "to deport failed asylum seekers within weeks. Refugee charities said the plan to return "
+                  "migrants would break the refugee convention. ")
+    assert "migration" in topics(taxonomy, "Election campaign begins", campaign * 3 + paragraphs + campaign * 4)
