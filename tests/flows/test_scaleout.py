@@ -63,15 +63,25 @@ def _deploy(prefect: LocalPrefect, sources: Path, lake: tuple[str, str]) -> list
     return [line.split()[1] for line in done.stdout.splitlines() if line.startswith("deployed ")]
 
 
+def _api(method: str, url: str, **kwargs: Any) -> Any:
+    """A Prefect API call, again on a 503 (its SQLite database answers slowly on a busy machine)."""
+    for attempt in range(6):
+        response = httpx.request(method, url, timeout=60, **kwargs)
+        if response.status_code < 500:
+            response.raise_for_status()
+            return response.json()
+        time.sleep(1 + attempt)
+    raise AssertionError(f"{method} {url}: HTTP {response.status_code} {response.text[:300]}")
+
+
 def _start(prefect: LocalPrefect, deployment: str) -> str:
     flow_name, name = deployment.split("/")
-    dep = httpx.get(f"{prefect.api}/deployments/name/{flow_name}/{name}", timeout=30).json()
-    run = httpx.post(f"{prefect.api}/deployments/{dep['id']}/create_flow_run", json={}, timeout=30).json()
-    return str(run["id"])
+    dep = _api("GET", f"{prefect.api}/deployments/name/{flow_name}/{name}")
+    return str(_api("POST", f"{prefect.api}/deployments/{dep['id']}/create_flow_run", json={})["id"])
 
 
 def _state(prefect: LocalPrefect, run_id: str) -> tuple[str, dict[str, Any]]:
-    run = httpx.get(f"{prefect.api}/flow_runs/{run_id}", timeout=30).json()
+    run = _api("GET", f"{prefect.api}/flow_runs/{run_id}")
     return run["state"]["type"], run
 
 
