@@ -43,7 +43,23 @@ def db_path(db: str | None) -> str:
     return db or os.environ.get("NEWSFLOW_DB") or DEFAULT_DB
 
 
-DbOption = Annotated[str | None, typer.Option("--db", help="Warehouse file [env NEWSFLOW_DB, default ./data/newsflow.duckdb].")]
+def data_path_of(data_path: str | None) -> str | None:
+    return data_path or os.environ.get("NEWSFLOW_DATA_PATH") or None
+
+
+def open_warehouse(db: str | None, data_path: str | None) -> Any:
+    """The warehouse of ``--db`` (a DuckDB file or a ``ducklake:postgres:...``
+    location) with the lake's ``--data-path``."""
+    from warehouse import Warehouse
+
+    return Warehouse(db_path(db), data_path=data_path_of(data_path),
+                     pages_path=os.environ.get("NEWSFLOW_PAGES_PATH") or None)
+
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="Warehouse: a DuckDB file, or a lake ducklake:postgres:... [env NEWSFLOW_DB, default ./data/newsflow.duckdb].")]
+DataPathOption = Annotated[str | None, typer.Option(
+    "--data-path", help="A lake's data folder or s3:// prefix, needed when it is created [env NEWSFLOW_DATA_PATH].")]
 
 
 class _ProgressHandler(logging.Handler):
@@ -81,12 +97,13 @@ def _with_progress(fn: Any, *args: Any, **kwargs: Any) -> Any:
         progress.logger.removeHandler(handler)
 
 
-def _reader(db: str | None) -> Any:
+def _reader(db: str | None, data_path: str | None = None) -> Any:
     """The warehouse people read: the read copy published after the last run,
-    else the writer file (upgraded in place first if an older newsflow wrote it)."""
-    from warehouse import Warehouse
-
-    wh = Warehouse(db_path(db))
+    else the writer file (upgraded in place first if an older newsflow wrote it).
+    A lake is read where it is (committed snapshots, attached read-only)."""
+    wh = open_warehouse(db, data_path)
+    if wh.is_lake:
+        return wh
     if not wh.read_path.exists():
         wh.ensure_current()
     return wh.reader()
@@ -104,9 +121,7 @@ def print_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | No
         console.print(f"({len(rows) - limit} more rows not shown; use LIMIT or --max-rows)")
 
 
-def print_summary(summary: dict[str, Any], db: str) -> None:
-    from warehouse import Warehouse
-
+def print_summary(summary: dict[str, Any], db: str, data_path: str | None = None) -> None:
     console.print(f"\n[bold]Run {escape(summary['run_id'])}[/bold]: {summary['status']} — {escape(summary['message'])}")
     stages = {"discovered": "feed items", "known": "known", "fetched": "fetched", "fetch_failures": "fetch fail",
               "extracted": "extracted", "extract_failures": "rejected", "duplicates": "dupes", "loaded": "loaded"}
@@ -115,7 +130,7 @@ def print_summary(summary: dict[str, Any], db: str) -> None:
     if summary["failures"]:
         print_table(["stage:reason", "count"], sorted(summary["failures"].items(), key=lambda kv: -kv[1]),
                     title="Dropped, by reason")
-    wh = Warehouse(db)
+    wh = open_warehouse(db, data_path)
     cols, data = wh.query("SELECT source, count(*) AS articles, count(duplicate_of) AS copies FROM articles GROUP BY 1 ORDER BY 1")
     print_table(cols, data, title=f"Warehouse {db}: articles per source")
     cols, data = wh.query("SELECT count(*) AS stories, count(*) FILTER (WHERE source_count > 1) AS multi_outlet FROM stories")
@@ -128,6 +143,7 @@ def print_summary(summary: dict[str, Any], db: str) -> None:
 def ingest(
     sources: Annotated[Path, typer.Option("--sources", help="Sources file.")] = Path("config/sources.toml"),
     db: DbOption = None,
+    data_path: DataPathOption = None,
     only: Annotated[list[str] | None, typer.Option("--only", help="Source id to run (repeatable).")] = None,
     topics: Annotated[Path | None, typer.Option("--topics", help="Taxonomy file [default config/topics.toml].")] = None,
     refetch: Annotated[bool, typer.Option("--refetch", help="Fetch URLs already stored.")] = False,
@@ -145,11 +161,11 @@ def ingest(
         compile_taxonomy(read_toml(topics or DEFAULT_TOPICS))
         summary = _with_progress(asyncio.run, ingest_flow(
             sources_file=str(sources), db=path, only=only, topics_file=str(topics) if topics else None,
-            refetch=refetch))
+            refetch=refetch, data_path=data_path_of(data_path)))
     except NewsflowError as exc:
         error(exc)
         raise typer.Exit(1) from exc
-    print_summary(summary, path)
+    print_summary(summary, path, data_path)
 
 
 @app.command()
@@ -178,12 +194,13 @@ def demo(db: DbOption = None) -> None:
 def sql(
     query: Annotated[str, typer.Argument(help="One SQL statement; the warehouse is opened read-only.")],
     db: DbOption = None,
+    data_path: DataPathOption = None,
     max_rows: Annotated[int, typer.Option("--max-rows", help="Rows to print.")] = 200,
 ) -> None:
     """Run a read-only SQL query against the warehouse and print a table."""
 
     try:
-        cols, rows = _reader(db).query(query)
+        cols, rows = _reader(db, data_path).query(query)
     except NewsflowError as exc:
         error(exc)
         raise typer.Exit(1) from exc
@@ -195,13 +212,14 @@ def sql(
 def sources(
     sources_file: Annotated[Path, typer.Option("--sources", help="Sources file (lists sources never run too).")] = Path("config/sources.toml"),
     db: DbOption = None,
+    data_path: DataPathOption = None,
 ) -> None:
     """Show each source's health over its last 10 runs: last success, error
     rate, median latency, new articles per run and recent error classes."""
     from newsflow.config import load_sources
 
     try:
-        cols, rows = _reader(db).query(
+        cols, rows = _reader(db, data_path).query(
             "SELECT source, runs, strftime(last_success, '%Y-%m-%d %H:%M') AS last_success,"
             " round(error_rate * 100, 1) AS error_pct, round(median_latency_ms) AS median_ms,"
             " round(new_per_run, 1) AS new_per_run, recent_errors FROM source_health ORDER BY source")
@@ -218,6 +236,7 @@ def sources(
 def explain(
     url: Annotated[str, typer.Argument(help="An article's URL, canonical URL or any URL that led to it.")],
     db: DbOption = None,
+    data_path: DataPathOption = None,
 ) -> None:
     """Show what the cleaner removed from a stored article, and which rule removed it."""
     from parsers.boilerplate import RULE_DOCS
@@ -226,7 +245,7 @@ def explain(
     from warehouse import pages
 
     try:
-        wh = _reader(db)
+        wh = _reader(db, data_path)
         _, rows = wh.query(
             "SELECT article_id, source, title, canonical_url, extractor, removed FROM articles"
             " WHERE url = ? OR canonical_url = ? OR article_id IN (SELECT article_id FROM article_urls WHERE url = ?)"
@@ -253,6 +272,7 @@ def explain(
 @app.command()
 def reprocess(
     db: DbOption = None,
+    data_path: DataPathOption = None,
     only: Annotated[list[str] | None, typer.Option("--only", help="Source id (repeatable).")] = None,
     everything: Annotated[bool, typer.Option("--all", help="Every stored page, not only those from an older extractor.")] = False,
     topics: Annotated[Path | None, typer.Option("--topics", help="Taxonomy file for re-tagging changed texts.")] = None,
@@ -262,7 +282,7 @@ def reprocess(
 
     try:
         summary = reprocess_flow(db=db_path(db), sources=only, everything=everything,
-                                 topics_file=str(topics) if topics else None)
+                                 topics_file=str(topics) if topics else None, data_path=data_path_of(data_path))
     except NewsflowError as exc:
         error(exc)
         raise typer.Exit(1) from exc
@@ -276,6 +296,7 @@ def reprocess(
 @app.command()
 def compact(
     db: DbOption = None,
+    data_path: DataPathOption = None,
     keep_days: Annotated[float | None, typer.Option("--keep-days", help="Give up the HTML of pages fetched more than this many days ago first (0: keep it all). Default: [raw_pages] keep_days of the sources file.")] = None,
     min_waste: Annotated[float | None, typer.Option("--min-waste", help="Rewrite a pack when at least this share of its bytes is unreferenced. Default: [raw_pages] min_waste, else 0.25.")] = None,
     sources: Annotated[Path, typer.Option("--sources", help="Sources file whose [raw_pages] table gives the defaults (if it exists).")] = Path("config/sources.toml"),
@@ -290,7 +311,7 @@ def compact(
 
     try:
         settings = load_sources(sources).raw_pages if sources.exists() else RawPagesSettings()
-        result = run_compact(Warehouse(db_path(db)), settings.keep_days if keep_days is None else keep_days,
+        result = run_compact(open_warehouse(db, data_path), settings.keep_days if keep_days is None else keep_days,
                              settings.min_waste if min_waste is None else min_waste)
     except NewsflowError as exc:
         error(exc)
@@ -306,16 +327,15 @@ def compact(
 
 
 @app.command()
-def storage(db: DbOption = None) -> None:
+def storage(db: DbOption = None, data_path: DataPathOption = None) -> None:
     """Where the disk goes: the warehouse file and its read copy, the pack
     files of stored HTML (and how much of them no row points at), the
     search index; and how many pages' HTML is kept."""
-    from warehouse import Warehouse, pages
-    from warehouse.search import index_path
+    from warehouse import pages
 
-    wh = Warehouse(db_path(db))
+    wh = open_warehouse(db, data_path)
     try:
-        usage = pages.pack_usage(_reader(db))
+        usage = pages.pack_usage(_reader(db, data_path))
     except NewsflowError as exc:
         error(exc)
         raise typer.Exit(1) from exc
@@ -328,28 +348,39 @@ def storage(db: DbOption = None) -> None:
     unused = usage["pack_bytes"] - usage["referenced_bytes"]
     share = f" ({unused / usage['pack_bytes']:.0%} of them)" if usage["pack_bytes"] else ""
     oldest = f"{usage['oldest_kept']:%Y-%m-%d %H:%M}" if usage["oldest_kept"] else "none"
+    packs = ("packs", str(wh.pages_dir), f"{usage['pack_bytes'] / 1e6:,.1f}",
+             f"{usage['packs']} file{'' if usage['packs'] == 1 else 's'}; {unused / 1e6:,.1f} MB no row points at{share}: newsflow compact gives it back")
+    search_dir = wh.search_dir
+    if wh.is_lake:
+        lake_files = Path(wh.data_path) if "://" not in wh.data_path else None
+        rows = [("lake data", wh.data_path, f"{(size(lake_files) - usage['pack_bytes']) / 1e6:,.1f}" if lake_files else "?",
+                 "Parquet files of every table (catalog in PostgreSQL)")]
+    else:
+        rows = [
+            ("warehouse", str(wh.path), f"{(size(wh.path) + size(wh.path.with_name(wh.path.name + '.wal'))) / 1e6:,.1f}",
+             f"of which {usage['inline_bytes'] / 1e6:,.1f} MB HTML stored inline before migration 009"
+             if usage["inline_bytes"] else ""),
+            ("read copy", str(wh.read_path), f"{size(wh.read_path) / 1e6:,.1f}", "what readers open; replaced after each run")]
     print_table(["what", "where", "MB", "detail"], [
-        ("warehouse", str(wh.path), f"{(size(wh.path) + size(wh.path.with_name(wh.path.name + '.wal'))) / 1e6:,.1f}",
-         f"of which {usage['inline_bytes'] / 1e6:,.1f} MB HTML stored inline before migration 009"
-         if usage["inline_bytes"] else ""),
-        ("read copy", str(wh.read_path), f"{size(wh.read_path) / 1e6:,.1f}", "what readers open; replaced after each run"),
-        ("packs", str(pages.pack_dir(wh.path)), f"{usage['pack_bytes'] / 1e6:,.1f}",
-         f"{usage['packs']} file{'' if usage['packs'] == 1 else 's'}; {unused / 1e6:,.1f} MB no row points at{share}: newsflow compact gives it back"),
-        ("search index", str(index_path(wh.path)), f"{size(index_path(wh.path)) / 1e6:,.1f}", "newsflow search"),
+        *rows, packs, ("search index", str(search_dir), f"{size(search_dir) / 1e6:,.1f}", "newsflow search"),
     ], title="Storage")
     console.print(f"HTML kept for {usage['pages_kept']:,} pages (oldest fetched {oldest}),"
                   f" given up for {usage['pages_given_up']:,} ([raw_pages] keep_days)", markup=False)
 
 
 @app.command()
-def shell(db: DbOption = None) -> None:
+def shell(db: DbOption = None, data_path: DataPathOption = None) -> None:
     """Open the DuckDB CLI (the pinned version) on the read copy, read-only,
     with every view ready."""
-    wh = _reader(db)
+    wh = _reader(db, data_path)
     exe = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb")
     if exe is None:
         err.print("[red]error:[/red] the duckdb CLI is not installed (pip install duckdb-cli==1.4.4.post2)")
         raise typer.Exit(1)
+    if wh.is_lake:  # an in-memory DuckDB with the lake attached read-only, the same extensions
+        from warehouse import lake
+
+        os.execv(exe, [exe, "-cmd", lake.cli_setup(wh.lake)])
     os.execv(exe, [exe, "-readonly", str(wh.path)])
 
 
@@ -357,11 +388,12 @@ def shell(db: DbOption = None) -> None:
 def export(
     directory: Annotated[Path, typer.Argument(help="Folder to write Parquet into.")],
     db: DbOption = None,
+    data_path: DataPathOption = None,
 ) -> None:
     """Write Parquet for other tools: articles partitioned by publication day,
     article_topics and stories."""
     try:
-        counts = _reader(db).export(directory)
+        counts = _reader(db, data_path).export(directory)
     except NewsflowError as exc:
         error(exc)
         raise typer.Exit(1) from exc
@@ -371,6 +403,7 @@ def export(
 @app.command()
 def retag(
     db: DbOption = None,
+    data_path: DataPathOption = None,
     topics: Annotated[Path | None, typer.Option("--topics", help="Taxonomy file [default config/topics.toml].")] = None,
 ) -> None:
     """Re-tag every stored article with the current taxonomy and report the
@@ -383,7 +416,7 @@ def retag(
 
     started = time.perf_counter()
     try:
-        result = _with_progress(run_retag, Warehouse(db_path(db)), str(topics or DEFAULT_TOPICS))
+        result = _with_progress(run_retag, open_warehouse(db, data_path), str(topics or DEFAULT_TOPICS))
     except NewsflowError as exc:
         error(exc)
         raise typer.Exit(1) from exc
@@ -401,25 +434,33 @@ def retag(
 def search(
     terms: Annotated[str, typer.Argument(help='Words, "a phrase", +must, -not, OR.')] = "",
     db: DbOption = None,
+    data_path: DataPathOption = None,
     limit: Annotated[int, typer.Option("--limit", help="Results to show.")] = 20,
     all_terms: Annotated[bool, typer.Option("--all", help="Require every term.")] = False,
     language: Annotated[str | None, typer.Option("--language", help="Only this language code.")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the index from the warehouse first.")] = False,
 ) -> None:
     """Full-text search over titles and texts, ranked by BM25; results join
-    the views by article_id."""
-    from warehouse import Warehouse
+    the views by article_id.  On a lake, the index is this machine's own
+    (~/.cache/newsflow/search), brought up to date from the lake's new
+    snapshots before each search."""
     from warehouse.search import SearchIndex, hits_table
 
-    index = SearchIndex.for_warehouse(db_path(db))
+    wh = open_warehouse(db, data_path)
+    index = SearchIndex(wh.search_dir)
     try:
-        if rebuild:
-            n = index.rebuild_from(Warehouse(db_path(db)))
+        if rebuild and wh.is_lake:
+            index.reset()
+            console.print(f"rebuilt the search index at {index.path}: {index.catch_up(wh):,} articles")
+        elif rebuild:
+            n = index.rebuild_from(wh)
             console.print(f"rebuilt the search index at {index.path}: {n:,} articles")
+        elif wh.is_lake:  # this reader's own index, brought up to the lake's latest snapshot
+            index.catch_up(wh)
         if not terms:
             return
         hits = index.search(terms, limit, match_all=all_terms, language=language)
-        with _reader(db).connect(read_only=True) as con:
+        with _reader(db, data_path).connect(read_only=True) as con:
             con.register("hits", hits_table(hits))
             rows = con.execute(
                 "SELECT h.rank, a.title, a.source, a.published_at, h.score, a.article_id"
@@ -439,6 +480,7 @@ def search(
 def serve(
     sources: Annotated[Path, typer.Option("--sources", help="Sources file.")] = Path("config/sources.toml"),
     db: DbOption = None,
+    data_path: DataPathOption = None,
 ) -> None:
     """Serve the ingest flow on the schedules in the sources file (one
     deployment per distinct cron schedule).  Needs a Prefect API
@@ -446,10 +488,35 @@ def serve(
     from flows.schedule import serve_schedules
 
     try:
-        serve_schedules(str(sources), db_path(db))
+        serve_schedules(str(sources), db_path(db), data_path_of(data_path))
     except NewsflowError as exc:
         error(exc)
         raise typer.Exit(1) from exc
+
+
+@app.command()
+def deploy(
+    sources: Annotated[Path, typer.Option("--sources", help="Sources file.")] = Path("config/sources.toml"),
+    db: DbOption = None,
+    data_path: DataPathOption = None,
+    groups: Annotated[int, typer.Option("--groups", help="Split each schedule's sources into this many deployments, for as many workers.")] = 1,
+    pool: Annotated[str, typer.Option("--pool", help="Process work pool (created if missing).")] = "newsflow",
+    home: Annotated[str | None, typer.Option("--home", help="The checkout the workers run flows from (same path on every machine) [default: this one].")] = None,
+    schedule: Annotated[bool, typer.Option("--schedule/--no-schedule", help="Attach each source's cron schedule (--no-schedule: runs only when started).")] = True,
+) -> None:
+    """Create the work pool and one ingest deployment per source group, for
+    `prefect worker start --pool newsflow` on each machine.  Needs
+    PREFECT_API_URL (a `prefect server start`)."""
+    from flows.schedule import deploy_to_pool
+
+    try:
+        names = deploy_to_pool(str(sources), db_path(db), data_path_of(data_path), groups, pool, home,
+                               schedule=schedule)
+    except NewsflowError as exc:
+        error(exc)
+        raise typer.Exit(1) from exc
+    for name in names:
+        console.print(f"deployed {name} to work pool {pool}", markup=False)
 
 
 def main() -> None:

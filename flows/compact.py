@@ -20,6 +20,7 @@ from warehouse import Warehouse, pages
 class Compaction:
     forgotten: pages.Forgotten | None  # None: keep_days is 0, every page's HTML is kept
     changes: list[pages.PackChange]
+    merged_files: int = 0  # a lake's data files fewer after merging the small ones
 
     @property
     def bytes_before(self) -> int:
@@ -43,6 +44,8 @@ class Compaction:
         out.append(f"{len(self.changes)} packs: {self.bytes_before / 1e6:.1f} MB -> {self.bytes_after / 1e6:.1f} MB"
                    f" ({(self.bytes_before - self.bytes_after) / 1e6:.1f} MB given back){f'; {done}' if done else ''}")
         out += [f"pack {c.pack} {c.action}: {c.detail}" for c in self.changes if c.action in ("skipped", "unreadable")]
+        if self.merged_files:
+            out.append(f"lake: {self.merged_files} fewer data files after merging the small ones")
         return out
 
 
@@ -61,7 +64,7 @@ def run_compact(wh: Warehouse, keep_days: float = 0.0, min_waste: float = 0.25,
     published = any(c.action in ("removed", "rewritten") for c in changes)  # compact published before unlinking
     if forgotten is not None and forgotten.pages and not published:
         wh.publish()
-    return Compaction(forgotten, changes)
+    return Compaction(forgotten, changes, wh.merge_small_files())
 
 
 @flow(name="compact", log_prints=False)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -58,6 +59,7 @@ from parsers.site_boilerplate import SiteRules
 from stories.model import Sketch
 from topics.taxonomy import Taxonomy, compile_taxonomy
 from warehouse import Warehouse
+from warehouse.lake import CommitConflict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TOPICS = REPO_ROOT / "config" / "topics.toml"
@@ -77,6 +79,9 @@ FIRST_WINDOW_SHARE = 0.2
 # processes, one per core (a pool costs ~1 s to start, so small runs stay here).
 PARALLEL_EXTRACT_MIN_PAGES = 200
 MAX_EXTRACT_PROCESSES = 8
+# A window's dedupe and load, redone at most this many times when another
+# writer of the same lake loaded in between (warehouse/lake.py).
+LOAD_ATTEMPTS = 8
 
 
 def extract_processes() -> int:
@@ -440,9 +445,34 @@ async def _store(run: _Run, extracted: _Extracted, pages: list[Page], last: bool
     """Dedupe, tag and load one window's articles (the last window also
     stores the feeds' validators), then index them for search."""
     summary, log = run.summary, run.log
-    with summary.timed("dedupe"):
-        deduped = await tasks.dedupe_batch(run.warehouse, quote(extracted.articles), quote(extracted.sketches))
-    run.drops.extend(deduped.drops)
+    assert run.crawler is not None
+    earlier, run.drops = run.drops, []
+    fetches, run.crawler.records[:] = list(run.crawler.records), []
+    # Dedupe and load as one section: on a lake, one writer at a time, and
+    # redone on a fresh snapshot when another writer's load got in between
+    # (warehouse/lake.py); a DuckDB file has one writer and goes straight through.
+    for attempt in range(1, LOAD_ATTEMPTS + 1):
+        try:
+            async with tasks.load_section(run.warehouse):
+                with summary.timed("dedupe"):
+                    deduped = await tasks.dedupe_batch(run.warehouse, quote(extracted.articles),
+                                                       quote(extracted.sketches))
+                with summary.timed("tag"):
+                    tags: list[TopicTag] = await tasks.tag(quote([*deduped.articles, *deduped.updates]),
+                                                           quote(run.taxonomy), quote(extracted.tagged))
+                drops = [*earlier, *deduped.drops]
+                with summary.timed("load"):
+                    result = await tasks.load(run.warehouse, summary.run_id, quote(deduped), quote(tags),
+                                              quote(fetches), quote(drops), run.taxonomy.version,
+                                              quote(_feed_state(run.discoveries, run.retry_sources) if last else []),
+                                              quote({p.final_url: p for p in pages}))
+            break
+        except CommitConflict as exc:
+            run.warehouse.conflicts.add(retried=attempt < LOAD_ATTEMPTS)
+            log.warning("load of a window conflicted with another writer's (attempt %d of %d): %s",
+                        attempt, LOAD_ATTEMPTS, exc)
+            if attempt == LOAD_ATTEMPTS:
+                raise
     for d in deduped.drops:
         if d.reason in UNEXPECTED:
             _log_unexpected(run, d)
@@ -453,21 +483,9 @@ async def _store(run: _Run, extracted: _Extracted, pages: list[Page], last: bool
             summary.count(a.source, "duplicates")
     for a in deduped.updates:
         summary.count(a.source, "updated")
-    with summary.timed("tag"):
-        tags: list[TopicTag] = await tasks.tag(quote([*deduped.articles, *deduped.updates]), quote(run.taxonomy),
-                                               quote(extracted.tagged))
     summary.topics.update(t.topic for t in tags)
-
-    assert run.crawler is not None
-    drops, run.drops = run.drops, []
-    fetches, run.crawler.records[:] = list(run.crawler.records), []
     for d in drops:
         summary.drop(d)
-    with summary.timed("load"):
-        result = await tasks.load(run.warehouse, summary.run_id, quote(deduped), quote(tags), quote(fetches),
-                                  quote(drops), run.taxonomy.version,
-                                  quote(_feed_state(run.discoveries, run.retry_sources) if last else []),
-                                  quote({p.final_url: p for p in pages}))
     topics_of: dict[str, list[str]] = defaultdict(list)
     for t in tags:
         topics_of[t.article_id].append(t.topic)
@@ -538,8 +556,11 @@ def run_name() -> str:
 @flow(name="ingest", flow_run_name=run_name, log_prints=False)
 async def ingest(sources_file: str = "config/sources.toml", db: str = "data/newsflow.duckdb",
                  only: list[str] | None = None, topics_file: str | None = None,
-                 refetch: bool = False, max_lateness_minutes: float | None = None) -> Any:
-    """Fetch new articles from the sources' feeds and load them into DuckDB.
+                 refetch: bool = False, max_lateness_minutes: float | None = None,
+                 data_path: str | None = None) -> Any:
+    """Fetch new articles from the sources' feeds and load them into DuckDB
+    (a file, or a lake: ``db`` = ``ducklake:postgres:...`` with its
+    ``data_path``, else ``NEWSFLOW_DATA_PATH``).
 
     A scheduled run that starts more than ``max_lateness_minutes`` after its
     scheduled time (the worker was down, the previous run overran) skips
@@ -556,7 +577,12 @@ async def ingest(sources_file: str = "config/sources.toml", db: str = "data/news
             return Completed(name="Skipped", message=message)
     config = load_sources(sources_file).select(only)
     taxonomy = compile_taxonomy(read_toml(topics_file or DEFAULT_TOPICS))
-    summary = await run_ingest(config, taxonomy, Warehouse(db), refetch=refetch, logger=logger,
+    worker = os.environ.get("PREFECT__WORKER_NAME")  # set by the Prefect worker that runs us, if one does
+    if worker:
+        logger.info("run by Prefect worker %s on %s", worker, socket.gethostname())
+    warehouse = Warehouse(db, data_path=data_path or os.environ.get("NEWSFLOW_DATA_PATH") or None, worker=worker,
+                          pages_path=os.environ.get("NEWSFLOW_PAGES_PATH") or None)
+    summary = await run_ingest(config, taxonomy, warehouse, refetch=refetch, logger=logger,
                                flow_run_id=str(flow_run.get_id() or ""))
     await report.publish(summary, logger)
     if summary.status == "failed":

@@ -45,7 +45,7 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
     stored = pages.StoredPages(wh, None, None if everything else EXTRACTOR, sources)
     wh.start_run(run_id, flow_run_id, stored.sources)
     rules = pages.site_rules(wh, stored.sources)
-    index = SearchIndex.for_warehouse(wh.path)
+    index = None if wh.is_lake else SearchIndex(wh.search_dir)  # a lake's readers index from its snapshots
     changed: list[str] = []
     unchanged = failed = 0
     workers = extract_processes()
@@ -90,11 +90,14 @@ def run_reprocess(wh: Warehouse, taxonomy_file: str | None = None, sources: list
 
 @flow(name="reprocess", log_prints=False)
 def reprocess(db: str = "data/newsflow.duckdb", sources: list[str] | None = None, everything: bool = False,
-              topics_file: str | None = None) -> dict[str, Any]:
+              topics_file: str | None = None, data_path: str | None = None) -> dict[str, Any]:
     """Re-extract stored pages with the current extractor."""
     from prefect.runtime import flow_run
 
-    return run_reprocess(Warehouse(db), topics_file, sources, everything, get_run_logger(),
+    import os
+
+    wh = Warehouse(db, data_path=data_path, pages_path=os.environ.get("NEWSFLOW_PAGES_PATH") or None)
+    return run_reprocess(wh, topics_file, sources, everything, get_run_logger(),
                          str(flow_run.get_id() or ""))
 
 
@@ -119,7 +122,7 @@ def _crashed(item: tuple[Page, str | None], why: str) -> list[Article | Drop]:
 
 def _apply(wh: Warehouse, run_id: str, batch: list[tuple[Page, str]], results: list[Article | Drop],
            unreadable: list[pages.Unreadable], current: dict[str, tuple[str, str | None, str | None, str | None]],
-           taxonomy: Taxonomy, index: SearchIndex) -> tuple[list[str], int, int]:
+           taxonomy: Taxonomy, index: SearchIndex | None) -> tuple[list[str], int, int]:
     """Load one batch's outcome: changed texts (new versions, re-tagged),
     the extractor of unchanged ones, and what failed.  Returns the changed
     article ids, the unchanged count and the failed count."""
@@ -138,10 +141,12 @@ def _apply(wh: Warehouse, run_id: str, batch: list[tuple[Page, str]], results: l
                                language=out.language or lang))
     updates = fingerprint(updates)
     tags = tag_articles(updates, taxonomy)
-    wh.load(run_id, [], tags, [], drops, [], taxonomy.version, updates=updates)
-    if updates:
+    # (on a lake, again when another writer's commit conflicted: updates need no fresh dedupe)
+    wh.retrying(lambda: wh.load(run_id, [], tags, [], drops, [], taxonomy.version, updates=updates),
+                f"reprocess load of run {run_id}")
+    if updates and index is not None:
         index.index(rows_from_articles(updates))
     if same:
-        with wh.connect() as con:
-            con.execute("UPDATE articles SET extractor = ? WHERE article_id IN (SELECT unnest(?))", [EXTRACTOR, same])
+        wh.write(lambda con: con.execute("UPDATE articles SET extractor = ? WHERE article_id IN (SELECT unnest(?))",
+                                         [EXTRACTOR, same]), "recording the extractor of unchanged texts")
     return [a.article_id for a in updates], len(same), len(drops)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -220,5 +221,21 @@ async def load(warehouse: Warehouse, run_id: str, deduped: DedupeResult, tags: l
 
 @task(name="index-search", cache_policy=NONE, retries=1)
 async def index_search(warehouse: Warehouse, articles: list[Article]) -> int:
-    """Keep full-text search current: add or replace the run's new and updated articles."""
-    return await asyncio.to_thread(lambda: SearchIndex.for_warehouse(warehouse.path).index(rows_from_articles(articles)))
+    """Keep full-text search current: add or replace the run's new and
+    updated articles.  A lake's writers keep no index: each reader keeps
+    its own, brought up to date from the lake's snapshots (``newsflow search``)."""
+    if warehouse.is_lake:
+        return 0
+    return await asyncio.to_thread(lambda: SearchIndex(warehouse.search_dir).index(rows_from_articles(articles)))
+
+
+@asynccontextmanager
+async def load_section(warehouse: Warehouse) -> AsyncIterator[None]:
+    """``warehouse.load_section()`` entered in a thread (on a lake it may
+    wait for another writer's load), so the event loop goes on fetching."""
+    section = warehouse.load_section()
+    await asyncio.to_thread(section.__enter__)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(section.__exit__, None, None, None)

@@ -26,6 +26,26 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator["Cluster"]:  # noqa: F821
+    """One throw-away PostgreSQL 15 cluster on 127.0.0.1 per session (the
+    catalog of the lake tests; each test makes its own database)."""
+    from newsflow.pgcluster import temporary_cluster
+
+    with temporary_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def lake(pg_cluster: "Cluster", tmp_path: Path) -> tuple[str, str]:  # noqa: F821
+    """A fresh lake: (its --db location, its data path)."""
+    import uuid
+
+    name = f"lake_{uuid.uuid4().hex[:10]}"
+    pg_cluster.create_database(name)
+    return pg_cluster.lake(name), str(tmp_path / "lake-data")
+
+
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
     with fault_server() as s:

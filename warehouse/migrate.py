@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from importlib import resources
 
 import duckdb
@@ -21,12 +22,17 @@ def available() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def apply(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[int]:
-    """Apply pending migrations (up to ``upto``); returns the versions applied."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-    )
+SCHEMA_MIGRATIONS = ("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                     " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+
+
+def apply(con: duckdb.DuckDBPyConnection, upto: int | None = None,
+          translate: Callable[[str], str] | None = None) -> list[int]:
+    """Apply pending migrations (up to ``upto``); returns the versions
+    applied.  ``translate`` adapts each migration's SQL to the backend (the
+    lake's, see ``warehouse.lake.translate``); the same files serve both."""
+    adapt = translate or (lambda sql: sql)
+    con.execute(adapt(SCHEMA_MIGRATIONS))
     done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
     for version, name, sql in available():
@@ -34,8 +40,10 @@ def apply(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[int]:
             continue
         try:
             con.execute("BEGIN TRANSACTION")
-            con.execute(sql)
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+            for statement in con.extract_statements(adapt(sql)):
+                con.execute(statement)
+            con.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, now())",
+                        [version, name])
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")

@@ -216,7 +216,7 @@ class StoredPages:
         _, rows = wh.query(f"SELECT count(*) FROM articles a JOIN raw_pages r USING (article_id)"
                            f" WHERE {' AND '.join(where)} AND NOT {_KEPT}", params)
         self.not_kept = int(rows[0][0])
-        self.directory = pack_dir(wh.path)
+        self.directory = wh.pages_dir
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -252,7 +252,7 @@ def pack_usage(wh: Warehouse) -> dict[str, Any]:
     """Bytes in pack files and how many of them rows still point at; pages
     whose HTML is kept (in packs or inline) and given up; the oldest fetch
     whose HTML is kept."""
-    directory = pack_dir(wh.path)
+    directory = wh.pages_dir
     files = list(directory.glob(f"*{PACK_SUFFIX}")) if directory.exists() else []
     _, rows = wh.query(
         "SELECT coalesce(sum(pack_length), 0), count(*) FILTER (WHERE pack IS NOT NULL OR html_zlib IS NOT NULL),"
@@ -284,13 +284,14 @@ def forget(wh: Warehouse, before: datetime) -> Forgotten:
     if before.tzinfo is None:
         raise WarehouseError(f"forget needs a time with its time zone, got {before.isoformat()}")
     cond = "fetched_at < ? AND (pack IS NOT NULL OR html_zlib IS NOT NULL)"
-    with wh.connect() as con:
-        con.execute("BEGIN TRANSACTION")
+    def give_up(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
         row = con.execute("SELECT count(*), coalesce(sum(coalesce(pack_length, octet_length(html_zlib))), 0)"
                           f" FROM raw_pages WHERE {cond}", [before]).fetchone()
         con.execute("UPDATE raw_pages SET html_zlib = NULL, pack = NULL, pack_offset = NULL, pack_length = NULL"
                     f" WHERE {cond}", [before])
-        con.execute("COMMIT")
+        return row
+
+    row = wh.write(give_up, "giving up old pages' HTML")
     n, size = row if row else (0, 0)
     return Forgotten(int(n), int(size), before)
 
@@ -322,7 +323,7 @@ def compact(wh: Warehouse, min_waste: float = 0.25) -> list[PackChange]:
     under its own write connection, so an ingest waits for one pack at most."""
     if not 0 <= min_waste <= 1:
         raise WarehouseError(f"min_waste must be between 0 and 1, got {min_waste}")
-    directory = pack_dir(wh.path)
+    directory = wh.pages_dir
     if not directory.exists():
         return []
     # The files first, then the runs, then the rows: a pack listed here was
@@ -363,23 +364,24 @@ def _rewrite(wh: Warehouse, path: Path) -> PackChange:
     size = path.stat().st_size
     stem = re.sub(r"\.[0-9a-f]{8}$", "", path.name.removesuffix(PACK_SUFFIX))  # an earlier compaction's mark
     new = path.with_name(f"{stem}.{uuid.uuid4().hex[:8]}{PACK_SUFFIX}")
-    with wh.connect() as con:
-        items = con.execute("SELECT article_id, pack_offset, pack_length FROM raw_pages WHERE pack = ?"
-                            " ORDER BY pack_offset", [path.name]).fetchall()
-        try:
-            with ExitStack() as stack:
-                packs = _Packs(path.parent, stack)
-                offsets = _append_frames(new, (packs.read(path.name, offset, length) for _, offset, length in items))
-        except (OSError, WarehouseError) as exc:
-            new.unlink(missing_ok=True)
-            return PackChange(path.name, "unreadable", size, size, len(items), f"{type(exc).__name__}: {exc}; left as it is")
-        moved = pa.table({"article_id": pa.array([aid for aid, _, _ in items], pa.string()),
-                          "pack_offset": pa.array(offsets, pa.int64())})
+    _, items = wh.query("SELECT article_id, pack_offset, pack_length FROM raw_pages WHERE pack = ?"
+                        " ORDER BY pack_offset", [path.name])
+    try:
+        with ExitStack() as stack:
+            packs = _Packs(path.parent, stack)
+            offsets = _append_frames(new, (packs.read(path.name, offset, length) for _, offset, length in items))
+    except (OSError, WarehouseError) as exc:
+        new.unlink(missing_ok=True)
+        return PackChange(path.name, "unreadable", size, size, len(items), f"{type(exc).__name__}: {exc}; left as it is")
+    moved = pa.table({"article_id": pa.array([aid for aid, _, _ in items], pa.string()),
+                      "pack_offset": pa.array(offsets, pa.int64())})
+
+    def repoint(con: duckdb.DuckDBPyConnection) -> None:
         con.register("moved_pages", moved)
-        con.execute("BEGIN TRANSACTION")
         con.execute("UPDATE raw_pages SET pack = ?, pack_offset = m.pack_offset FROM moved_pages m"
                     " WHERE raw_pages.article_id = m.article_id AND raw_pages.pack = ?", [new.name, path.name])
-        con.execute("COMMIT")
+
+    wh.write(repoint, f"pointing pages at {new.name}")
     return PackChange(path.name, "rewritten", size, new.stat().st_size, len(items), f"now {new.name}")
 
 
@@ -428,9 +430,14 @@ def save_site_rules(wh: Warehouse, learned: dict[str, SiteRules], run_id: str | 
         "articles": pa.array([r.articles for r in learned.values()], pa.int32()),
         "learned_at": pa.array([now] * len(learned), pa.timestamp("us", tz="UTC")),
         "run_id": [run_id] * len(learned)})
-    with wh.connect() as con:
+
+    def replace(con: duckdb.DuckDBPyConnection) -> None:
+        # delete + insert: no key to INSERT OR REPLACE on (migration 007, and a lake has none)
         con.register("new_rules", table)
-        con.execute("INSERT OR REPLACE INTO site_rules BY NAME SELECT * FROM new_rules")
+        con.execute("DELETE FROM site_rules WHERE source IN (SELECT source FROM new_rules)")
+        con.execute("INSERT INTO site_rules BY NAME SELECT * FROM new_rules")
+
+    wh.write(replace, "saving the site rules")
 
 
 def site_rules(wh: Warehouse, sources: Sequence[str]) -> dict[str, SiteRules]:

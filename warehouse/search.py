@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 FORMAT_FILE = "newsflow-search.json"
+LAKE_STATE_FILE = "newsflow-lake.json"  # the lake snapshot an index has caught up to
 SUFFIX = ".search"
 
 #: Languages with a stemmed field of their own; the rest share unstemmed fields.
@@ -279,6 +280,47 @@ class SearchIndex:
             shutil.rmtree(old)
         self._index = None
         return n
+
+    def catch_up(self, warehouse: Warehouse) -> int:
+        """For a lake (whose writers keep no index): index the articles
+        inserted or updated in the snapshots committed since this index last
+        caught up, or every article the first time.  Each reader keeps its
+        own index this way.  Returns the rows indexed; 0 without a change.
+        When another process of this reader is writing the index, it is left
+        as it is (the search still answers, from what it holds)."""
+        from warehouse import lake
+
+        state = self.path / LAKE_STATE_FILE
+        seen: int | None = None
+        if self.exists() and state.exists():
+            try:
+                seen = int(json.loads(state.read_text())["snapshot"])
+            except (OSError, ValueError, KeyError) as exc:
+                raise SearchError(f"unreadable search state {state}: {exc}; rebuild with --rebuild") from exc
+        with warehouse.connect(read_only=True) as con:
+            con.execute("BEGIN TRANSACTION")
+            now, reader = lake.article_changes(con, seen)
+            if seen is not None and now <= seen:
+                return 0
+            idx = self._open(create=True)
+            try:
+                n = self._write(idx, _batch_rows(reader), self.writer_heap_bytes if seen is not None else 500_000_000,
+                                threads=1, replace=seen is not None)
+            except SearchError as exc:
+                log.warning("search index %s not brought up to date: %s", self.path, exc)
+                return 0
+            con.execute("COMMIT")
+        idx.reload()
+        tmp = state.with_name(state.name + ".tmp")
+        tmp.write_text(json.dumps({"snapshot": now}) + "\n")
+        os.replace(tmp, state)
+        return n
+
+    def reset(self) -> None:
+        """Delete the index (``catch_up`` then indexes everything again)."""
+        self._index = None
+        if self.path.exists():
+            shutil.rmtree(self.path)
 
     # -- reading -----------------------------------------------------------
 

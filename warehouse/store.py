@@ -1,5 +1,10 @@
 """The warehouse's narrow storage API.
 
+Two backends behind one class: a DuckDB file (the default, described
+here) or a DuckLake on PostgreSQL for several writers (``--db
+ducklake:postgres:...``, see :mod:`warehouse.lake`), with the same tables,
+views and SQL.
+
 Two files.  The **writer file** (``--db`` / ``NEWSFLOW_DB``) belongs to the
 pipeline: writers open a connection per operation and keep transactions
 short; when another process holds DuckDB's file lock, opening retries with
@@ -19,13 +24,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -35,9 +41,11 @@ from newsflow.isolation import failing_items, internal_error
 from newsflow.records import Article, Drop, FetchRecord, TopicTag
 from stories.dedupe import Known, Stored
 from stories.model import Sketch, StoryRows
-from warehouse import migrate, pages, stories_store
+from warehouse import lake, migrate, pages, stories_store
+from warehouse.lake import CommitConflict, ConflictStats
 
 TS = pa.timestamp("us", tz="UTC")
+T = TypeVar("T")
 
 ARTICLE_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("url", pa.string()), ("canonical_url", pa.string()),
@@ -97,17 +105,101 @@ def read_copy_path(path: Path) -> Path:
 
 
 class Warehouse:
-    def __init__(self, path: str | Path, lock_timeout: float = 60.0) -> None:
-        self.path = Path(path)
+    """A warehouse at ``location``: a DuckDB file path, or a DuckLake
+    location ``ducklake:postgres:...`` with its ``data_path`` (needed when
+    the lake is created; afterwards the catalog knows it).  ``worker`` names
+    the Prefect worker (or machine) that runs this process, for ``runs``."""
+
+    def __init__(self, path: str | Path, lock_timeout: float = 60.0, data_path: str | None = None,
+                 worker: str | None = None, pages_path: str | None = None) -> None:
+        self.location = str(path)
+        self.pages_path = pages_path  # a lake's pack files elsewhere than under its data path (needed for s3://)
         self.lock_timeout = lock_timeout
+        self.worker = worker
+        self.lake = lake.Location.parse(self.location, data_path) if lake.is_lake(self.location) else None
+        self._path = None if self.lake else Path(path)
+        self._coordinator: lake.Coordinator | None = None
+        self._fence_seen: int | None = None  # load_fence as this object's last lookup saw it (lake only)
+        self.conflicts = ConflictStats()
+        self._db: dict[bool, duckdb.DuckDBPyConnection] = {}  # the lake attached: read-only (True) or not
+        self._db_lock = threading.Lock()
+
+    @property
+    def is_lake(self) -> bool:
+        return self.lake is not None
+
+    @property
+    def path(self) -> Path:
+        """The DuckDB file (a lake has none: see ``location``)."""
+        if self._path is None:
+            raise WarehouseError(f"{self.location} is a lake, not a DuckDB file")
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"Warehouse({self.location!r})"
+
+    def __getstate__(self) -> dict[str, Any]:  # sent to other processes without its sessions
+        state = self.__dict__.copy()
+        state.update(_coordinator=None, _db={}, _db_lock=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _db_lock=threading.Lock())
+
+    @property
+    def coordinator(self) -> lake.Coordinator:
+        if self.lake is None:
+            raise WarehouseError("only a lake has a coordinator")
+        if self._coordinator is None:
+            self._coordinator = lake.Coordinator(self.lake)
+        return self._coordinator
+
+    @property
+    def data_path(self) -> str:
+        """Where the lake's files are (from the catalog when not given)."""
+        assert self.lake is not None
+        if self.lake.data_path:
+            return self.lake.data_path
+        _, rows = self.query("SELECT value FROM __ducklake_metadata_wh.ducklake_metadata WHERE key = 'data_path'")
+        if not rows:
+            raise WarehouseError(f"the lake {self.location} records no data path; give --data-path")
+        self.lake = lake.Location(self.lake.catalog, str(rows[0][0]))
+        return str(rows[0][0])
+
+    @property
+    def pages_dir(self) -> Path:
+        """Where the pack files of raw HTML are: beside the DuckDB file, or
+        under the lake's data path (shared by every worker)."""
+        if self.lake is None:
+            return pages.pack_dir(self.path)
+        if self.pages_path:
+            return Path(self.pages_path)
+        if self.lake.remote:
+            raise WarehouseError(f"raw page packs need a shared folder and the data path {self.data_path} is"
+                                 " remote: set NEWSFLOW_PAGES_PATH to a folder every worker mounts")
+        return Path(self.data_path) / "pages"
+
+    @property
+    def search_dir(self) -> Path:
+        """The tantivy index: beside the DuckDB file, or for a lake a local
+        one per reader (``~/.cache/newsflow/search/<catalog>``), kept up to
+        date from the lake's snapshots (see ``warehouse.search``)."""
+        from warehouse.search import index_path
+
+        if self.lake is None:
+            return index_path(self.path)
+        return Path.home() / ".cache" / "newsflow" / "search" / self.lake.key()
 
     @property
     def read_path(self) -> Path:
         return read_copy_path(self.path)
 
-    def publish(self) -> Path:
+    def publish(self) -> Path | None:
         """Checkpoint the writer file and atomically replace the read copy
-        with a copy of it.  Returns the read copy's path."""
+        with a copy of it.  Returns the read copy's path.  A lake needs no
+        copy (readers see committed snapshots): nothing to do, None."""
+        if self.lake is not None:
+            return None
         with self.connect() as con:
             con.execute("CHECKPOINT")
             tmp = self.read_path.with_name(f".{self.read_path.name}.{os.getpid()}.tmp")
@@ -120,13 +212,23 @@ class Warehouse:
 
     def reader(self) -> Warehouse:
         """The warehouse people read: the read copy when one was published,
-        else the writer file itself (opened read-only)."""
+        else the writer file itself (opened read-only).  A lake is read
+        where it is."""
+        if self.lake is not None:
+            return self
         return Warehouse(self.read_path, self.lock_timeout) if self.read_path.exists() else self
 
     # -- connections -----------------------------------------------------
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self.lake is not None:
+            con = self._lake_cursor(read_only)
+            try:
+                yield con
+            finally:
+                con.close()
+            return
         if read_only and not self.path.exists():
             raise WarehouseError(f"no warehouse at {self.path}; run `newsflow ingest` or `newsflow demo` first")
         if not read_only:
@@ -150,9 +252,91 @@ class Warehouse:
         finally:
             con.close()
 
-    def migrate(self) -> list[int]:
+    def _lake_cursor(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """A new connection to this object's DuckDB with the lake attached
+        (read-only or not).  The DuckDB, its extensions and the ATTACH are
+        made once per object: loading the two extensions costs about 0.45 s,
+        a connection to a running DuckDB next to nothing."""
+        assert self.lake is not None
+        with self._db_lock:
+            root = self._db.get(read_only)
+            if root is None:
+                root = self._db[read_only] = lake.connect(self.lake, read_only)
+        con = root.cursor()
+        con.execute(f"USE {lake.ALIAS}")
+        return con
+
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], what: str) -> T:
+        """Run ``fn`` in one write transaction and commit.  On a lake, a
+        commit that conflicts with another writer's is rolled back and run
+        again (counted in ``conflicts`` and logged); anything else rolls
+        back and raises ``WarehouseError``."""
+        return self.retrying(lambda: self._write_once(fn, what), what)
+
+    def retrying(self, fn: Callable[[], T], what: str) -> T:
+        """``fn`` (a whole transaction), again when its commit conflicts."""
+        if self.lake is None:
+            return fn()
+        return lake.retrying(fn, what, self.conflicts)
+
+    def _write_once(self, fn: Callable[[duckdb.DuckDBPyConnection], T], what: str) -> T:
         with self.connect() as con:
-            return migrate.apply(con)
+            try:
+                con.execute("BEGIN TRANSACTION")
+                out = fn(con)
+                con.execute("COMMIT")
+                return out
+            except duckdb.Error as exc:
+                _rollback(con)
+                if lake.is_conflict(exc):
+                    raise CommitConflict(f"{what} in {self.location}: {exc}") from exc
+                raise WarehouseError(f"{what} in {self.location} failed: {exc}") from exc
+
+    def merge_small_files(self) -> int:
+        """On a lake: merge the small Parquet files each window's commit
+        leaves into larger ones (``ducklake_merge_adjacent_files``; the
+        snapshots and time travel stay).  Returns the data files before
+        minus after; 0 for a DuckDB file."""
+        if self.lake is None:
+            return 0
+
+        def files() -> int:
+            _, rows = self.query(f"SELECT count(*) FROM __ducklake_metadata_{lake.ALIAS}.ducklake_data_file"
+                                 " WHERE end_snapshot IS NULL")
+            return int(rows[0][0])
+
+        def merge() -> None:
+            with self.connect() as con:
+                try:
+                    con.execute(f"CALL ducklake_merge_adjacent_files('{lake.ALIAS}')")
+                except duckdb.Error as exc:
+                    if lake.is_conflict(exc):
+                        raise CommitConflict(f"merging the files of {self.location}: {exc}") from exc
+                    raise WarehouseError(f"merging the files of {self.location} failed: {exc}") from exc
+
+        before = files()
+        self.retrying(merge, "merging small files")
+        return before - files()
+
+    @contextmanager
+    def load_section(self) -> Iterator[None]:
+        """Around a window's dedupe and load: on a lake, one writer at a
+        time (the lookup must see every load before it, see
+        ``warehouse.lake``); nothing to do for a file, which has one writer."""
+        if self.lake is None:
+            yield
+            return
+        with self.coordinator.section() as waited:
+            if waited > 1:
+                lake.log.info("waited %.1f s for another writer's load", waited)
+            yield
+
+    def migrate(self) -> list[int]:
+        if self.lake is None:
+            with self.connect() as con:
+                return migrate.apply(con)
+        with self.coordinator.section(lake.MIGRATE_LOCK), self.connect() as con:
+            return migrate.apply(con, translate=lake.translate)
 
     def ensure_current(self) -> list[int]:
         """Upgrade an existing warehouse file written by an older newsflow
@@ -203,6 +387,10 @@ class Warehouse:
         hashes and, for ``sketches``, near-duplicate and story candidates
         (LSH band and retrieval-key joins, see warehouse/stories_store.py)."""
         with self.connect() as con:
+            if self.lake is not None:  # every read below from one snapshot, which the load's fence checks
+                con.execute("BEGIN TRANSACTION")
+                row = con.execute("SELECT max(n) FROM load_fence").fetchone()
+                self._fence_seen = int(row[0]) if row and row[0] is not None else 0
             con.register("c_keys", pa.table({"k": pa.array(list(set(canonical_urls)), pa.string())}))
             con.register("h_keys", pa.table({"k": pa.array(list(set(hashes)), pa.string())}))
             canon = con.execute(
@@ -217,47 +405,70 @@ class Warehouse:
                 " GROUP BY a.content_hash"
             ).fetchall()
             story_known = stories_store.lookup(con, sketches)
+            if self.lake is not None:
+                con.execute("COMMIT")
         return Known(canonical_urls={url: Stored(aid, h, sid, dup) for url, aid, h, sid, dup in canon},
                      hashes={h: (aid, sid) for h, aid, sid in hashed}, stories=story_known)
 
     # -- runs ------------------------------------------------------------
 
     def start_run(self, run_id: str, flow_run_id: str | None, sources: Sequence[str]) -> list[str]:
-        """Record a new run; mark runs left 'running' by dead processes on
-        this host as 'failed' (message "crashed: ...").  Returns their ids."""
+        """Record a new run; mark runs left 'running' by dead processes as
+        'failed' (message "crashed: ...").  Returns their ids.  A DuckDB file
+        knows the runs of this host by their pid; a lake knows every
+        machine's by their lease in PostgreSQL (see ``warehouse.lake``),
+        which this run takes first."""
         host = socket.gethostname()
         now = datetime.now(UTC)
-        with self.connect() as con:
-            stale = con.execute(
-                "SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]
-            ).fetchall()
-            crashed = [rid for rid, pid in stale if pid is None or not _pid_alive(pid)]
-            con.execute("BEGIN TRANSACTION")
-            for rid in crashed:
+        if self.lake is not None:
+            self.coordinator.hold_lease(run_id)
+
+        def record(con: duckdb.DuckDBPyConnection) -> list[str]:
+            if self.lake is not None:
+                running = [rid for (rid,) in con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()]
+                crashed = self.coordinator.orphaned(running)
+            else:
+                stale = con.execute(
+                    "SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]).fetchall()
+                crashed = [rid for rid, pid in stale if pid is None or not _pid_alive(pid)]
+            if crashed:
                 con.execute(
                     "UPDATE runs SET status = 'failed', finished_at = ?, message = 'crashed: the process ended"
                     " without finishing the run (killed, or the machine stopped); windows loaded before that are kept,"
                     " the rest is fetched by later runs'"
-                    " WHERE run_id = ?", [now, rid])
+                    " WHERE run_id IN (SELECT unnest(?))", [now, crashed])
             con.execute(
-                "INSERT INTO runs (run_id, flow_run_id, started_at, status, sources, host, pid)"
-                " VALUES (?, ?, ?, 'running', ?, ?, ?)",
-                [run_id, flow_run_id, now, list(sources), host, os.getpid()],
+                "INSERT INTO runs (run_id, flow_run_id, started_at, status, sources, host, pid, worker)"
+                " VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+                [run_id, flow_run_id, now, list(sources), host, os.getpid(), self.worker or f"{host}:{os.getpid()}"],
             )
-            con.execute("COMMIT")
-        return crashed
+            return crashed
+
+        try:
+            return self.write(record, f"starting run {run_id}")
+        except BaseException:
+            if self.lake is not None:
+                self.coordinator.release_lease(run_id)
+            raise
 
     def finish_run(self, run_id: str, status: str, counts: dict[str, int], message: str | None,
                    stage_seconds: dict[str, float] | None = None) -> None:
         sets = ", ".join(f"{c} = ?" for c in COUNT_COLUMNS)
         stages = {k: round(float(v), 4) for k, v in sorted((stage_seconds or {}).items())}
-        with self.connect() as con:
+
+        def record(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(
                 f"UPDATE runs SET status = ?, finished_at = ?, message = ?, {sets},"
-                " stage_seconds = MAP(?::VARCHAR[], ?::DOUBLE[]) WHERE run_id = ?",
+                " stage_seconds = MAP(?::VARCHAR[], ?::DOUBLE[]), commit_conflicts = ?, commit_retries = ?"
+                " WHERE run_id = ?",
                 [status, datetime.now(UTC), message, *(int(counts.get(c, 0)) for c in COUNT_COLUMNS),
-                 list(stages), list(stages.values()), run_id],
+                 list(stages), list(stages.values()), self.conflicts.conflicts, self.conflicts.retries, run_id],
             )
+        try:
+            self.write(record, f"finishing run {run_id}")
+        finally:
+            if self.lake is not None:
+                self.coordinator.release_lease(run_id)
 
     # -- the load --------------------------------------------------------
 
@@ -291,7 +502,8 @@ class Warehouse:
         urls = pa.Table.from_pylist(url_rows, schema=URL_SCHEMA)
         # the HTML goes to the run's pack file first, flushed: rows that point
         # at it are committed below or not at all (warehouse/pages.py)
-        raw = pages.spill(pages.pack_dir(self.path), run_id, raw_pages) if raw_pages is not None else None
+        raw = pages.spill(self.pages_dir, run_id, raw_pages) if raw_pages is not None else None
+        fence, self._fence_seen = self._fence_seen, None
         with self.connect() as con:
             for name, table in (("new_articles", art), ("new_topics", top), ("new_fetches", fet),
                                 ("new_drops", drp), ("new_urls", urls), ("new_updates", upd),
@@ -299,13 +511,19 @@ class Warehouse:
                 con.register(name, table)
             try:
                 con.execute("BEGIN TRANSACTION")
+                if self.lake is not None:
+                    _move_fence(con, fence)
                 # No key index (migration 007): the anti-join keeps article_id unique.
+                # (A list of ids, not INSERT ... RETURNING, which a lake does not support.)
                 ids = con.execute(
-                    "INSERT INTO articles BY NAME SELECT * FROM new_articles n"
-                    " WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.article_id = n.article_id)"
-                    " QUALIFY row_number() OVER (PARTITION BY n.article_id) = 1 RETURNING article_id").fetchall()
+                    "SELECT DISTINCT n.article_id FROM new_articles n"
+                    " WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.article_id = n.article_id)").fetchall()
                 inserted = len(ids)
                 con.register("load_ids", pa.table({"article_id": pa.array([i for (i,) in ids], pa.string())}))
+                con.execute(
+                    "INSERT INTO articles BY NAME SELECT * FROM new_articles n"
+                    " WHERE n.article_id IN (SELECT article_id FROM load_ids)"
+                    " QUALIFY row_number() OVER (PARTITION BY n.article_id) = 1")
                 if upd.num_rows:
                     con.execute(
                         "INSERT INTO article_versions SELECT a.article_id,"
@@ -325,7 +543,10 @@ class Warehouse:
                 con.execute(
                     "INSERT INTO article_topics BY NAME SELECT DISTINCT ON (article_id, topic) * FROM new_topics"
                     " WHERE article_id IN (SELECT article_id FROM load_ids UNION ALL SELECT article_id FROM new_updates)")
-                con.execute("INSERT OR REPLACE INTO feed_state BY NAME SELECT * FROM new_feed_state")
+                if fst.num_rows:  # replace by delete + insert (no key to INSERT OR REPLACE on: migration 007, lakes)
+                    con.execute("DELETE FROM feed_state WHERE url IN (SELECT url FROM new_feed_state)")
+                    con.execute("INSERT INTO feed_state BY NAME SELECT * FROM new_feed_state"
+                                " QUALIFY row_number() OVER (PARTITION BY url) = 1")
                 if story_rows is not None:
                     stories_store.write(con, story_rows)
                 if raw is not None:
@@ -337,8 +558,10 @@ class Warehouse:
                     " WHERE NOT EXISTS (SELECT 1 FROM article_urls u WHERE u.url = n.url)")
                 con.execute("COMMIT")
             except duckdb.Error as exc:
-                con.execute("ROLLBACK")
-                raise WarehouseError(f"loading run {run_id} into {self.path} failed: {exc}") from exc
+                _rollback(con)
+                if lake.is_conflict(exc):
+                    raise CommitConflict(f"loading run {run_id} into {self.location}: {exc}") from exc
+                raise WarehouseError(f"loading run {run_id} into {self.location} failed: {exc}") from exc
         return LoadResult(inserted, top.num_rows, fet.num_rows, drp.num_rows, rejected)
 
     def replace_all_topics(self, tags: Sequence[TopicTag], taxonomy_version: str) -> dict[str, tuple[int, int]]:
@@ -346,22 +569,20 @@ class Warehouse:
         Returns, per topic, (tags added, tags removed)."""
         now = datetime.now(UTC)
         new = pa.Table.from_pylist([_topic_row(t, taxonomy_version, now) for t in tags], schema=TOPIC_SCHEMA)
-        with self.connect() as con:
+
+        def replace(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
             con.register("new_topics", new)
-            try:
-                con.execute("BEGIN TRANSACTION")
-                diff = con.execute(
-                    "SELECT coalesce(n.topic, o.topic) AS topic,"
-                    " count(*) FILTER (WHERE o.topic IS NULL) AS added, count(*) FILTER (WHERE n.topic IS NULL) AS removed"
-                    " FROM (SELECT article_id, topic FROM new_topics) n"
-                    " FULL OUTER JOIN (SELECT article_id, topic FROM article_topics) o USING (article_id, topic)"
-                    " GROUP BY ALL").fetchall()
-                con.execute("DELETE FROM article_topics")
-                con.execute("INSERT INTO article_topics BY NAME SELECT * FROM new_topics")
-                con.execute("COMMIT")
-            except duckdb.Error as exc:
-                con.execute("ROLLBACK")
-                raise WarehouseError(f"retagging {self.path} failed: {exc}") from exc
+            diff = con.execute(
+                "SELECT coalesce(n.topic, o.topic) AS topic,"
+                " count(*) FILTER (WHERE o.topic IS NULL) AS added, count(*) FILTER (WHERE n.topic IS NULL) AS removed"
+                " FROM (SELECT article_id, topic FROM new_topics) n"
+                " FULL OUTER JOIN (SELECT article_id, topic FROM article_topics) o USING (article_id, topic)"
+                " GROUP BY ALL").fetchall()
+            con.execute("DELETE FROM article_topics")
+            con.execute("INSERT INTO article_topics BY NAME SELECT * FROM new_topics")
+            return diff
+
+        diff = self.write(replace, "retagging")
         return {topic: (int(a), int(r)) for topic, a, r in diff}
 
     def iter_texts(self, batch: int = 20_000) -> Iterator[list[tuple[str, str | None, str, str | None]]]:
@@ -403,6 +624,27 @@ class Warehouse:
             if cur.description is None:
                 return [], []
             return [d[0] for d in cur.description], cur.fetchall()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open (a failed DuckLake commit
+    has already ended it)."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
+
+
+def _move_fence(con: duckdb.DuckDBPyConnection, seen: int | None) -> None:
+    """Move ``load_fence`` on, from ``seen`` when the load's lookup saw it
+    (see ``warehouse.lake``): no row at ``seen`` means another writer loaded
+    since that lookup, and the window must be deduplicated again."""
+    if seen is None:
+        con.execute("UPDATE load_fence SET n = n + 1")
+        return
+    row = con.execute("UPDATE load_fence SET n = n + 1 WHERE n = ?", [seen]).fetchone()
+    if not row or int(row[0]) != 1:
+        raise CommitConflict(f"another writer loaded since this window's lookup (fence {seen} moved on)")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

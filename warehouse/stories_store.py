@@ -175,11 +175,14 @@ def write(con: duckdb.DuckDBPyConnection, rows: StoryRows) -> None:
     con.execute("INSERT INTO story_lsh BY NAME SELECT * FROM new_story_lsh")
     con.execute("INSERT INTO story_keys BY NAME SELECT * FROM new_story_keys")
     # df += the batch's counts: merged rows replace the stored ones
-    con.execute("CREATE OR REPLACE TEMP TABLE merged_story_df AS SELECT n.key, (n.df + coalesce(d.df, 0))::INTEGER AS df"
-                " FROM (SELECT key, sum(df) AS df FROM new_story_df GROUP BY key) n LEFT JOIN story_term_df d USING (key)")
+    # (held as Arrow, not a temporary table: a lake's transaction writes to the lake only)
+    merged = con.execute("SELECT n.key, (n.df + coalesce(d.df, 0))::INTEGER AS df"
+                         " FROM (SELECT key, sum(df) AS df FROM new_story_df GROUP BY key) n"
+                         " LEFT JOIN story_term_df d USING (key)").fetch_arrow_table()
+    con.register("merged_story_df", merged)
     con.execute("DELETE FROM story_term_df WHERE key IN (SELECT key FROM merged_story_df)")
     con.execute("INSERT INTO story_term_df SELECT key, df FROM merged_story_df")
-    con.execute("DROP TABLE merged_story_df")
+    con.unregister("merged_story_df")
 
 
 class StoryStore:
@@ -194,11 +197,4 @@ class StoryStore:
 
     def save(self, rows: StoryRows) -> None:
         """Write ``rows`` in one transaction of their own."""
-        with self.warehouse.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                write(con, rows)
-            except duckdb.Error:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+        self.warehouse.write(lambda con: write(con, rows), "saving story rows")
