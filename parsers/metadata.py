@@ -175,11 +175,12 @@ def _date_languages(language: str | None) -> Iterator[None]:
 
 def find_byline(tree: lxml.html.HtmlElement) -> str | None:
     """trafilatura's ``extract_author`` without its copy of the whole tree:
-    the same byline XPaths and the same limits, skipping what lies inside
+    the same byline XPaths (without their regular expressions, see
+    :func:`regex_free`) and the same limits, skipping what lies inside
     the sections it would have pruned first (comments, related posts). The
     copy was half of the metadata's time on pages without an author in
     their meta tags or JSON-LD (three pages in four)."""
-    for expression in AUTHOR_XPATHS:
+    for expression in _AUTHOR_XPATHS:
         results = expression(tree)
         for elem in results:
             if any(inside(elem) for inside in _AUTHOR_DISCARD_UP):
@@ -191,6 +192,44 @@ def find_byline(tree: lxml.html.HtmlElement) -> str | None:
 
 
 AUTHOR_MAX_CHARS = 120  # as trafilatura's extract_author
+_RE_TEST = re.compile(r"re:test\((@[\w-]+),\s*'([^']*)'\)")
+_ALTERNATIVE = re.compile(r"(?:[\w -]|\[[A-Za-z]{2}\]|-\?)+")
+
+
+def _spellings(alternative: str) -> list[str]:
+    """The strings a regex alternative of literals, ``[Aa]`` classes and
+    ``-?`` matches: ``[Aa]uthor`` -> ``Author``, ``author``."""
+    out = [""]
+    for literal, cls, optional in re.findall(r"([\w ])|\[([A-Za-z]{2})\]|(-\??)", alternative):
+        if cls:
+            out = [o + c for o in out for c in cls]
+        elif optional == "-?":
+            out = [o + x for o in out for x in ("", "-")]
+        else:
+            out = [o + (literal or optional) for o in out]
+    return out
+
+
+def regex_free(xpath: str) -> str:
+    """``xpath`` with each ``re:test(@attr, 'a|[Bb]c|d-?e')`` made of plain
+    alternatives rewritten as ``contains()`` tests, which give the same
+    elements: re:test searches (matches anywhere), like ``contains``.  lxml
+    runs EXSLT regular expressions by calling back into Python for every
+    element of the page, so trafilatura's byline XPaths cost 9% of a page's
+    extraction (py-spy, bench/sources.py); ``contains`` runs in libxml2.
+    A test with anything else in its pattern (anchors, groups) is kept."""
+    def rewrite(m: re.Match[str]) -> str:
+        attr, pattern = m.groups()
+        alternatives = pattern.split("|")
+        if not all(_ALTERNATIVE.fullmatch(a) for a in alternatives):
+            return m.group(0)
+        words = dict.fromkeys(w for a in alternatives for w in _spellings(a))
+        return "(" + " or ".join(f"contains({attr}, '{w}')" for w in words) + ")"
+    return _RE_TEST.sub(rewrite, xpath)
+
+
+_AUTHOR_XPATHS = [lxml.etree.XPath(regex_free(x.path), namespaces={"re": "http://exslt.org/regular-expressions"})
+                  for x in AUTHOR_XPATHS]
 # trafilatura's discard expressions turned to look up from a candidate byline
 # (``ancestor-or-self::``) instead of down the whole page from its root
 _AUTHOR_DISCARD_UP = [lxml.etree.XPath(re.sub(r"^\s*\.?//", "ancestor-or-self::", x.path.replace("|//", "|ancestor-or-self::")),
