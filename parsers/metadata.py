@@ -19,6 +19,7 @@ candidates; newsflow chooses among them:
 
 from __future__ import annotations
 
+import copy
 import html
 import logging
 import re
@@ -62,11 +63,27 @@ def choose_title(tree: lxml.html.HtmlElement, meta_title: str | None, site_names
     if meta_title:
         candidates.insert(0, _clean(meta_title))
     candidates = [c for c in candidates if c]
-    h1s = [_clean(h.text_content()) for h in tree.xpath("//body//h1")[:5]]
+    h1s = [_strip_known_site(_headline_text(h), site_names) for h in tree.xpath("//body//h1")[:5]]
     h1s = [h for h in h1s if h and len(h) <= TITLE_MAX_CHARS and not _is_site_name(h, site_names)]
     stripped = [strip_site_name(c, site_names) for c in candidates]
     if not candidates:
         return h1s[0] if h1s else None
+    return _visible_headline(h1s, candidates, stripped) or stripped[0]
+
+
+def _headline_text(h1: lxml.html.HtmlElement) -> str:
+    """An ``<h1>``'s text without the ``<time>`` some themes print inside it
+    ("Dec 18 2025 Preparing a transition")."""
+    if h1.find(".//time") is None:
+        return _clean(h1.text_content())
+    h1 = copy.deepcopy(h1)  # an h1 is a few elements
+    for time_el in h1.findall(".//time"):
+        time_el.drop_tree()  # keeps its tail
+    return _clean(h1.text_content())
+
+
+def _visible_headline(h1s: list[str], candidates: list[str], stripped: list[str]) -> str | None:
+    """The ``<h1>`` that is the article's headline, if one is (see the module doc)."""
     pool = {w for c in candidates for w in _words(c)}
     for h1 in h1s:
         words = set(_words(h1))
@@ -86,7 +103,7 @@ def choose_title(tree: lxml.html.HtmlElement, meta_title: str | None, site_names
         words = _words(h1s[0])
         if sum(w in site_part for w in words) / len(words) < H1_AGREEMENT:
             return h1s[0]
-    return stripped[0]
+    return None
 
 
 H1_MIN_WORDS = 3

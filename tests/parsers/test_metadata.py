@@ -88,3 +88,13 @@ def test_regex_free_keeps_patterns_it_cannot_rewrite() -> None:
     assert regex_free("//*[re:test(@id, '[Aa]b-?c|d')]") == (
         "//*[(contains(@id, 'Abc') or contains(@id, 'Ab-c') or contains(@id, 'abc') or contains(@id, 'ab-c')"
         " or contains(@id, 'd'))]")
+
+
+def test_the_h1_headline_leaves_out_its_date_and_the_site_name() -> None:
+    t = _tree("<title>Preparing a transition in Debusine - Colin Watson's blog</title>",
+              '<h1><a href="/x"><time datetime="2025-12-18">Dec <span>18</span> 2025</time> Preparing a transition'
+              " in&nbsp;<b>Debusine</b></a></h1>")
+    assert choose_title(t, None, ()) == "Preparing a transition in Debusine"
+    t = _tree('<meta property="og:site_name" content="Artlyst"><title>Critics’ Choice: Best UK Art Exhibitions'
+              " 2025 – Artlyst - Artlyst</title>", "<h1>Critics’ Choice: Best UK Art Exhibitions 2025 – Artlyst</h1>")
+    assert choose_title(t, None, ("Artlyst", "artlyst", "artlyst.com")) == "Critics’ Choice: Best UK Art Exhibitions 2025"
