@@ -197,8 +197,7 @@ def find_byline(tree: lxml.html.HtmlElement) -> str | None:
     the sections it would have pruned first (comments, related posts). The
     copy was half of the metadata's time on pages without an author in
     their meta tags or JSON-LD (three pages in four)."""
-    for expression in _AUTHOR_XPATHS:
-        results = expression(tree)
+    for results in author_elements(tree):
         for elem in results:
             if any(inside(elem) for inside in _AUTHOR_DISCARD_UP):
                 continue
@@ -206,6 +205,20 @@ def find_byline(tree: lxml.html.HtmlElement) -> str | None:
             if content and 2 < len(content) < AUTHOR_MAX_CHARS:
                 return normalize_authors(None, content) or None
     return None
+
+
+def author_elements(tree: lxml.html.HtmlElement) -> Iterator[list[lxml.html.HtmlElement]]:
+    """What each of trafilatura's byline XPaths selects, in its order, one
+    XPath at a time (see :class:`_AttributeSearch`)."""
+    candidates: list[lxml.html.HtmlElement] | None = None
+    for search in _AUTHOR_SEARCHES:
+        if search.check is None or tree.find(".//author") is not None or any(
+                tree.find(f".//{name}") is not None for name in search.children):
+            yield search.plain(tree)
+            continue
+        if candidates is None:  # one scan of the attributes for the three searches
+            candidates = list(dict.fromkeys(v.getparent() for v in _AUTHOR_ATTRIBUTES(tree) if _AUTHOR_WORDS.search(v)))
+        yield [el for el in candidates if search.check(el)]
 
 
 AUTHOR_MAX_CHARS = 120  # as trafilatura's extract_author
@@ -245,8 +258,49 @@ def regex_free(xpath: str) -> str:
     return _RE_TEST.sub(rewrite, xpath)
 
 
-_AUTHOR_XPATHS = [lxml.etree.XPath(regex_free(x.path), namespaces={"re": "http://exslt.org/regular-expressions"})
-                  for x in AUTHOR_XPATHS]
+class _AttributeSearch:
+    """One of trafilatura's byline XPaths, ``//*[tests]`` (and ``|//name``
+    unions), run on the elements whose attributes can pass its tests.
+
+    Its tests are tag tests and attribute tests that hold only when the
+    attribute contains a literal (``@class='byline'``,
+    ``contains(@id, 'author')``), so an element none of whose tested
+    attributes contains one of the literals cannot match: one XPath lists
+    the page's values of those attributes, Python's ``re`` finds the few
+    that contain a literal, and the search's tests run on their elements
+    alone.  trafilatura's three XPaths test 15 attributes on every element
+    of the page: 6 ms a page where ``find_byline`` runs (three pages in
+    four), 7% of extraction; the scan takes a quarter of that.  ``check`` is
+    None for a path of another form, which then runs as it is; a page with
+    an element a test names as a child (trafilatura's ``rel='me'``) or with
+    a union's element runs the plain XPath too."""
+
+    def __init__(self, path: str) -> None:
+        ns = {"re": "http://exslt.org/regular-expressions"}
+        path = regex_free(path).strip()
+        self.plain = lxml.etree.XPath(path, namespaces=ns)
+        self.check: lxml.etree.XPath | None = None
+        self.attributes: set[str] = set()
+        self.words: set[str] = set()
+        self.children: set[str] = set()
+        m = re.fullmatch(r"//\*((?:\[.*\])+)((?:\s*\|\s*//author)*)", path, re.S)
+        if m is None or "re:test" in path:
+            return
+        tests = m.group(1)
+        literal_tests = re.findall(r"contains\(@([\w-]+),\s*'([^']*)'\)|@([\w-]+)\s*=\s*'([^']*)'", tests)
+        if len(literal_tests) != tests.count("@"):  # an attribute tested otherwise (@hidden, starts-with...)
+            return
+        for a, w, b, v in literal_tests:
+            self.attributes.add(a or b)
+            self.words.add(w or v)
+        self.children = set(re.findall(r"(?<![@:\w-])([a-z][\w-]*)\s*=\s*'", tests))
+        self.check = lxml.etree.XPath("self::*" + tests, namespaces=ns)
+
+
+_AUTHOR_SEARCHES = [_AttributeSearch(x.path) for x in AUTHOR_XPATHS]
+_AUTHOR_ATTRIBUTES = lxml.etree.XPath(" | ".join(
+    f"//@{a}" for a in sorted({a for s in _AUTHOR_SEARCHES for a in s.attributes}) or ["class"]))
+_AUTHOR_WORDS = re.compile("|".join(map(re.escape, sorted({w for s in _AUTHOR_SEARCHES for w in s.words}) or ["\0"])))
 # trafilatura's discard expressions turned to look up from a candidate byline
 # (``ancestor-or-self::``) instead of down the whole page from its root
 _AUTHOR_DISCARD_UP = [lxml.etree.XPath(re.sub(r"^\s*\.?//", "ancestor-or-self::", x.path.replace("|//", "|ancestor-or-self::")),

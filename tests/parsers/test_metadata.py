@@ -66,18 +66,21 @@ def _byline_page() -> lxml.html.HtmlElement:
     return lxml.html.fromstring("<html><body>" + "".join(cells) + "</body></html>")
 
 
-def test_byline_xpaths_without_regex_select_what_trafilaturas_select() -> None:
+def test_byline_searches_select_what_trafilaturas_xpaths_select() -> None:
     from trafilatura.xpaths import AUTHOR_XPATHS
 
-    from parsers.metadata import _AUTHOR_XPATHS
+    from parsers.metadata import _AUTHOR_SEARCHES, author_elements
 
+    assert all(s.check is not None and "re:test" not in s.plain.path for s in _AUTHOR_SEARCHES)  # today's three
     tree = _byline_page()
-    rewritten = [x.path for x in _AUTHOR_XPATHS]
-    assert all("re:test" not in p for p in rewritten)  # all three patterns are plain alternatives today
-    for original, ours in zip(AUTHOR_XPATHS, _AUTHOR_XPATHS, strict=True):
-        expected = original(tree)
-        assert expected, original.path
-        assert ours(tree) == expected
+    expected = [x(tree) for x in AUTHOR_XPATHS]
+    assert all(expected)
+    assert list(author_elements(tree)) == expected
+    # an <author> element or a child named by a test: the plain XPaths, the same elements
+    tree = lxml.html.fromstring(lxml.html.tostring(tree).replace(b"<author>Cy</author>", b"<rel>me</rel><author>Cy</author>"))
+    assert list(author_elements(tree)) == [x(tree) for x in AUTHOR_XPATHS]
+    no_byline = lxml.html.fromstring('<html><body><div class="menu"><p id="x">Text</p></div></body></html>')
+    assert list(author_elements(no_byline)) == [[], [], []]
 
 
 def test_regex_free_keeps_patterns_it_cannot_rewrite() -> None:
