@@ -211,8 +211,9 @@ def author_elements(tree: lxml.html.HtmlElement) -> Iterator[list[lxml.html.Html
     """What each of trafilatura's byline XPaths selects, in its order, one
     XPath at a time (see :class:`_AttributeSearch`)."""
     candidates: list[lxml.html.HtmlElement] | None = None
+    has_author_element = tree.find(".//author") is not None  # the paths' ``|//author`` union
     for search in _AUTHOR_SEARCHES:
-        if search.check is None or tree.find(".//author") is not None or any(
+        if search.check is None or has_author_element or any(
                 tree.find(f".//{name}") is not None for name in search.children):
             yield search.plain(tree)
             continue
