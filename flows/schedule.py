@@ -8,7 +8,7 @@ from typing import Any
 from prefect import serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 
-from newsflow.config import load_sources
+from newsflow.config import SourcesConfig, load_sources
 from newsflow.errors import NewsflowError
 
 
@@ -21,14 +21,10 @@ def build_deployments(sources_file: str, db: str, max_lateness_minutes: float = 
     from flows.ingest import ingest
 
     config = load_sources(sources_file)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for s in config.sources:
-        groups[s.schedule].append(s.id)
     deployments = []
-    for cron, ids in sorted(groups.items()):
-        name = ids[0] if len(ids) == 1 else f"{ids[0]}+{len(ids) - 1}"
+    for cron, ids in sorted(_by_schedule(config).items()):
         deployments.append(ingest.to_deployment(
-            name=f"ingest-{name}", cron=cron,
+            name=f"ingest-{_group_name(ids)}", cron=cron,
             parameters={"sources_file": sources_file, "db": db, "only": ids,
                         "max_lateness_minutes": max_lateness_minutes,
                         **({"data_path": data_path} if data_path else {})},
@@ -66,18 +62,26 @@ def source_groups(sources_file: str, groups: int = 1) -> list[tuple[str, str, li
     in turn), so that as many workers can ingest one schedule side by side."""
     if groups < 1:
         raise NewsflowError(f"--groups must be at least 1, got {groups}")
-    config = load_sources(sources_file)
-    by_cron: dict[str, list[str]] = defaultdict(list)
-    for s in config.sources:
-        by_cron[s.schedule].append(s.id)
     out = []
-    for cron, ids in sorted(by_cron.items()):
+    for cron, ids in sorted(_by_schedule(load_sources(sources_file)).items()):
         ids = sorted(ids)
         parts = [ids[k::groups] for k in range(min(groups, len(ids)))]
         for k, part in enumerate(parts):
-            base = part[0] if len(part) == 1 else f"{part[0]}+{len(part) - 1}"
-            out.append((f"ingest-{base}" + (f"-g{k + 1}" if len(parts) > 1 else ""), cron, part))
+            out.append((f"ingest-{_group_name(part)}" + (f"-g{k + 1}" if len(parts) > 1 else ""), cron, part))
     return out
+
+
+def _by_schedule(config: SourcesConfig) -> dict[str, list[str]]:
+    """Source ids per cron schedule, in the sources file's order."""
+    by_cron: dict[str, list[str]] = defaultdict(list)
+    for s in config.sources:
+        by_cron[s.schedule].append(s.id)
+    return by_cron
+
+
+def _group_name(ids: list[str]) -> str:
+    """A deployment's name part for these sources: the first id, and how many more."""
+    return ids[0] if len(ids) == 1 else f"{ids[0]}+{len(ids) - 1}"
 
 
 def deploy_to_pool(sources_file: str, db: str, data_path: str | None = None, groups: int = 1,
