@@ -307,6 +307,19 @@ def feed_xml(corpus: Corpus, outlet: int, base: str, limit: int) -> bytes:
 # -- the site -------------------------------------------------------------------
 
 
+def loopback_servers(handler_for: Any, n: int) -> tuple[list[ThreadingHTTPServer], list[str]]:
+    """``n`` threading HTTP servers, outlet k on 127.0.0.(k+2) with the
+    handler ``handler_for(k)``, bound on a free port but not yet serving,
+    and their base URLs."""
+    servers, bases = [], []
+    for k in range(n):
+        srv = ThreadingHTTPServer((f"127.0.0.{2 + k}", 0), handler_for(k))
+        srv.daemon_threads = True
+        servers.append(srv)
+        bases.append(f"http://127.0.0.{2 + k}:{srv.server_address[1]}")
+    return servers, bases
+
+
 def _serve(corpus_file: str, ready: Any, stop: Any) -> None:
     """Server process: one ThreadingHTTPServer per outlet, each on its own
     loopback address."""
@@ -349,12 +362,9 @@ def _serve(corpus_file: str, ready: Any, stop: Any) -> None:
 
         return Handler
 
-    servers = []
-    for k in range(OUTLETS):
-        srv = ThreadingHTTPServer((f"127.0.0.{2 + k}", 0), handler_for(k))
-        srv.daemon_threads = True
-        servers.append(srv)
-        bases.append(f"http://127.0.0.{2 + k}:{srv.server_address[1]}")
+    servers, found = loopback_servers(handler_for, OUTLETS)
+    bases.extend(found)  # the handlers read their outlet's base from this list
+    for srv in servers:
         threading.Thread(target=srv.serve_forever, daemon=True).start()
     ready.put(bases)
     stop.wait()

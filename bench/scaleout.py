@@ -47,7 +47,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,8 @@ import httpx  # noqa: E402
 from newsflow.localprefect import LocalPrefect, local_prefect  # noqa: E402
 from newsflow.pgcluster import Cluster, temporary_cluster  # noqa: E402
 from warehouse import Warehouse  # noqa: E402
+
+import pipeline  # noqa: E402  bench/pipeline.py: a bench script's own folder is on sys.path
 
 SHARED = ROOT.parent / "shared" / "data"
 OUTLETS = 16
@@ -169,13 +171,7 @@ def _serve(items: list[Item], ready: Any, stop: Any) -> None:
 
         return Handler
 
-    bases = []
-    servers = []
-    for k in range(OUTLETS):
-        srv = ThreadingHTTPServer((f"127.0.0.{2 + k}", 0), handler_for(k))
-        srv.daemon_threads = True
-        servers.append(srv)
-        bases.append(f"http://127.0.0.{2 + k}:{srv.server_address[1]}")
+    servers, bases = pipeline.loopback_servers(handler_for, OUTLETS)
     for k, base in enumerate(bases):
         feeds[k] = _feed(items, base, k)
         threading.Thread(target=servers[k].serve_forever, daemon=True).start()
