@@ -38,6 +38,13 @@ Rules, in order:
     a short heading such as "More from The Nation", "Most read", "You may
     also like", "Les plus lus", found in the second half of the text (by
     words): it and everything after it is a block of teasers.
+``comments_section``
+    the heading of the readers' comments ("12 Comments", "3 Responses to
+    “…”", "Leave a Reply", "Comments are closed", "Laisser un commentaire")
+    once the article has had ``MIN_ARTICLE_WORDS`` words: it and everything
+    after it are the comment form and the comments, which trafilatura leaves
+    in when the page does not mark them as comments.  A singular "Comment"
+    alone is a heading of opinion pieces, not of comments, and is kept.
 """
 from __future__ import annotations
 
@@ -56,6 +63,7 @@ BIO_TAIL = 3  # author bios sit among the last paragraphs
 BIO_MAX_WORDS = 120
 SECTION_MAX_WORDS = 6  # a section heading is a few words
 SECTION_MIN_SHARE = 0.5  # ...and starts a teaser block only in the second half of the text
+MIN_ARTICLE_WORDS = 40  # the article before a comments heading (extract.MIN_WORDS: a page's minimum)
 
 # Share-widget headings: boilerplate wherever they appear.
 SHARE_PHRASES = (
@@ -133,10 +141,23 @@ SECTION_HEADINGS = (
     r"recommended (?:for you|reading|stories|articles)",
     r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)",
     r"(?:read|up) next",
+    r"read this next",
+    r"explore related (?:content|stories|articles)",
+    r"also on [\w .'’-]{2,30}",
     r"(?:latest|top) (?:stories|news|headlines|articles)",
     r"(?:les )?plus (?:lus|partages|commentes)",
     r"(?:dans la meme rubrique|sur le meme (?:sujet|theme)|a lire (?:aussi|egalement|ensuite))",
     r"(?:nos|vous aimerez aussi|articles similaires|d'autres articles)(?: [\w' ]{0,30})?",
+)
+
+# The heading of the readers' comments (matched on the folded line, whole).
+COMMENT_HEADINGS = (
+    r"(?:\d+|one|no) (?:responses?|comments?|thoughts?|replies|reactions?) (?:to|on)\b.{0,150}",
+    r"(?:leave|post|add|write) (?:a |your )?(?:reply|comment|response)\b.{0,40}",
+    r"\d+ (?:reader |user )?comments?",
+    r"(?:reader |user )?comments(?: \(\d+\))?",
+    r"(?:the )?comments (?:to this entry |for this (?:post|article) )?are closed\.?",
+    r"(?:\d+ )?commentaires|laisser un commentaire.{0,40}|reagir a cet article",
 )
 
 BIO_ROLES = (r"(?:an? |the )(?:[\w-]+ ){0,4}(?:reporter|writer|editor|correspondent|journalist|columnist|"
@@ -151,6 +172,7 @@ _TEASER_RE = re.compile(r"^(?:" + "|".join(TEASER_PREFIXES) + r")\s*(?::|–|—
 _TRUST_RE = re.compile("|".join(TRUST_PATTERNS), re.IGNORECASE)
 _BYLINE_RE = re.compile("|".join(BYLINE_PATTERNS), re.IGNORECASE)
 _SECTION_RE = re.compile(r"^(?:" + "|".join(SECTION_HEADINGS) + r")\s*[:.!»>]?$", re.IGNORECASE)
+_COMMENTS_RE = re.compile(r"^(?:" + "|".join(COMMENT_HEADINGS) + r")\s*:?$", re.IGNORECASE)
 _BIO_ROLE_ANYWHERE_RE = re.compile(r"\b(?:is|was|has been|serves as) " + BIO_ROLES, re.IGNORECASE)
 _BIO_VERB_RE = re.compile(r"\b(?:covers|writes (?:about|for)|reports on|based in|follow (?:him|her|them|\w+) on)\b",
                           re.IGNORECASE)
@@ -314,7 +336,7 @@ def clean_paragraphs(paragraphs: Sequence[str], title: str | None, *,
             removed.append(Removal("related_link", text))
             continue
         kept.append(text)
-    kept = _cut_related_section(kept, removed)
+    kept = _cut_comments(_cut_related_section(kept, removed), removed)
     return _drop_tail_bios(kept, removed, author_names), removed
 
 
@@ -350,6 +372,16 @@ def _cut_related_section(kept: list[str], removed: list[Removal]) -> list[str]:
     return kept
 
 
+def _cut_comments(kept: list[str], removed: list[Removal]) -> list[str]:
+    seen = 0
+    for i, text in enumerate(kept):
+        if seen >= MIN_ARTICLE_WORDS and _COMMENTS_RE.search(fold(text.strip())):
+            removed.extend(Removal("comments_section", t) for t in kept[i:])
+            return kept[:i]
+        seen += _words(text)
+    return kept
+
+
 def clean_text(text: str, title: str | None, **context: Collection[str]) -> tuple[str, list[Removal]]:
     """Clean newline-separated paragraphs; returns the text and what went.
     ``context`` is passed to :func:`clean_paragraphs`."""
@@ -374,5 +406,6 @@ RULE_DOCS = {
     "related_link": "a paragraph that is exactly the text of a link (a related-story card)",
     "author_bio": "an author biography around the article",
     "related_section": "a trailing 'More from …' / 'Most read' block",
+    "comments_section": "the readers' comments and the comment form, from their heading ('12 Comments', 'Leave a Reply') on",
     "site_boilerplate": "a paragraph repeated across many articles of this source (learned per site)",
 }

@@ -127,3 +127,21 @@ def test_related_story_cards_are_links_to_the_site_itself() -> None:
                       '<a href="https://other.example/x">Guide to asylum law</a>'
                       '<a href="#procedure">How the procedure works</a></body></html>')
     assert link_texts(tree, "https://news.example/a") == {"centre opening delayed again", "ministers meet in rabat"}
+
+
+def test_comments_section_is_cut_from_its_heading_on() -> None:
+    for heading in ("12 Comments", "3 Responses to “Reception centre to open in May”", "Leave a Reply",
+                    "Comments (7)", "The comments to this entry are closed.", "Laisser un commentaire"):
+        paras = [P1, P2, heading, "Great article, thanks!", "I disagree with the minister."]
+        kept, removed = clean_paragraphs(paras, None)
+        assert kept == [P1, P2], heading
+        assert [r.rule for r in removed] == ["comments_section"] * 3
+
+
+def test_comment_headings_that_are_not_the_comments_stay() -> None:
+    # a singular "Comment" heads opinion pieces; before the article's first words it is no comments block
+    paras = [P1, "Comment", P2, P3]
+    assert clean_paragraphs(paras, None)[0] == paras
+    assert clean_paragraphs(["12 Comments", P1, P2], None)[0] == ["12 Comments", P1, P2]
+    prose = "Comments from residents were collected by the council over the summer, the report says."
+    assert clean_paragraphs([P1, prose, P2], None)[0] == [P1, prose, P2]
