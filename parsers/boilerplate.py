@@ -23,6 +23,10 @@ Rules, in order:
 ``trust_line``
     a short line pointing at the publisher's standards ("Our Standards: The
     Thomson Reuters Trust Principles.", "Read our editorial policy").
+``label``
+    a line that is only a page label: an advertising slot ("Advertisement",
+    "Skip advertisement", "Publicité") or a reading time ("8 min read",
+    "3 min de lecture").
 ``byline``
     a short line that is only a byline or a dateline ("By Jane Doe",
     "Published 3 March 2024, 10:02", "Mis à jour le ...").
@@ -58,6 +62,7 @@ CTA_MAX_WORDS = 40
 TEASER_MAX_WORDS = 30
 TRUST_MAX_WORDS = 15
 BYLINE_MAX_WORDS = 12
+LABEL_MAX_WORDS = 5
 LINK_MAX_WORDS = 30
 BIO_TAIL = 3  # author bios sit among the last paragraphs
 BIO_MAX_WORDS = 120
@@ -124,6 +129,13 @@ TRUST_PATTERNS = (
     r"^nos (?:engagements|principes) (?:editoriaux|deontologiques)",
 )
 
+# A page label alone on its line (matched on the folded line, whole).
+LABEL_PATTERNS = (
+    r"(?:skip )?advertisement|sponsored|publicite|annonce|anzeige|publicidad",
+    r"(?:[-–·|•]\s*)?\d+\s*(?:min(?:ute)?s?|mn)\.?\s*(?:read|de lecture)",
+    r"(?:temps de )?lecture\s*:?\s*\d+\s*(?:min(?:ute)?s?|mn)\.?",
+)
+
 # A byline or dateline alone on its line.
 BYLINE_PATTERNS = (
     r"^(?:by|par|written by|reporting by|words by)\s+[\w'’.-]+(?:\s+[\w'’.-]+){0,3}"
@@ -171,6 +183,7 @@ _CTA_RE = re.compile(r"\b(?:" + "|".join(CTA_PHRASES) + r")", re.IGNORECASE)
 _TEASER_RE = re.compile(r"^(?:" + "|".join(TEASER_PREFIXES) + r")\s*(?::|–|—|-|\||»|>)", re.IGNORECASE)
 _TRUST_RE = re.compile("|".join(TRUST_PATTERNS), re.IGNORECASE)
 _BYLINE_RE = re.compile("|".join(BYLINE_PATTERNS), re.IGNORECASE)
+_LABEL_RE = re.compile(r"^(?:" + "|".join(LABEL_PATTERNS) + r")$", re.IGNORECASE)
 _SECTION_RE = re.compile(r"^(?:" + "|".join(SECTION_HEADINGS) + r")\s*[:.!»>]?$", re.IGNORECASE)
 _COMMENTS_RE = re.compile(r"^(?:" + "|".join(COMMENT_HEADINGS) + r")\s*:?$", re.IGNORECASE)
 _BIO_ROLE_ANYWHERE_RE = re.compile(r"\b(?:is|was|has been|serves as) " + BIO_ROLES, re.IGNORECASE)
@@ -326,6 +339,9 @@ def clean_paragraphs(paragraphs: Sequence[str], title: str | None, *,
         if n <= CTA_MAX_WORDS and _CTA_RE.search(folded):
             removed.append(Removal("call_to_action", text))
             continue
+        if n <= LABEL_MAX_WORDS and _LABEL_RE.search(folded):
+            removed.append(Removal("label", text))
+            continue
         if n <= TRUST_MAX_WORDS and _TRUST_RE.search(folded):
             removed.append(Removal("trust_line", text))
             continue
@@ -402,6 +418,7 @@ RULE_DOCS = {
     "call_to_action": f"a paragraph of at most {CTA_MAX_WORDS} words with a newsletter, app, follow or share prompt",
     "credit": "a photo credit, copyright line or contact e-mail (a rule of cleaner versions before 4)",
     "trust_line": "a publisher's standards or trust-principles line",
+    "label": "a line that is only 'Advertisement' or a reading time ('8 min read')",
     "byline": "a line that is only a byline or a dateline",
     "related_link": "a paragraph that is exactly the text of a link (a related-story card)",
     "author_bio": "an author biography around the article",

@@ -145,3 +145,13 @@ def test_comment_headings_that_are_not_the_comments_stay() -> None:
     assert clean_paragraphs(["12 Comments", P1, P2], None)[0] == ["12 Comments", P1, P2]
     prose = "Comments from residents were collected by the council over the summer, the report says."
     assert clean_paragraphs([P1, prose, P2], None)[0] == [P1, prose, P2]
+
+
+def test_label_lines_go_and_prose_with_the_words_stays() -> None:
+    labels = ["Advertisement", "SKIP ADVERTISEMENT", "Publicité", "8 min read", "- 11 min read", "3 min de lecture",
+              "Lecture : 4 min"]
+    kept, removed = clean_paragraphs([P1, *labels, P2], None)
+    assert kept == [P1, P2]
+    assert {r.rule for r in removed} == {"label"}
+    prose = ["The advertisement ran for 8 min on national television.", "Read the 3 min summary below."]
+    assert clean_paragraphs([P1, *prose], None)[0] == [P1, *prose]
