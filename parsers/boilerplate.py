@@ -164,12 +164,14 @@ SECTION_HEADINGS = (
 
 # The heading of the readers' comments (matched on the folded line, whole).
 COMMENT_HEADINGS = (
-    r"(?:\d+|one|no) (?:responses?|comments?|thoughts?|replies|reactions?) (?:to|on)\b.{0,150}",
-    r"(?:leave|post|add|write) (?:a |your )?(?:reply|comment|response)\b.{0,40}",
+    # "3 Responses to “…”", "One thought on “…”": the post's title in quotes
+    r"(?:\d+|one) (?:responses?|comments?|thoughts?|replies|reactions?) (?:to|on) [\"'“‘«].{0,150}",
+    # the form's heading alone ("Add a comment" inside a how-to is a step, with more words)
+    r"(?:leave|post|add|write) (?:a |your )?(?:reply|comment|response)(?: cancel reply)?",
     r"\d+ (?:reader |user )?comments?",
     r"(?:reader |user )?comments(?: \(\d+\))?",
     r"(?:the )?comments (?:to this entry |for this (?:post|article) )?are closed\.?",
-    r"(?:\d+ )?commentaires|laisser un commentaire.{0,40}|reagir a cet article",
+    r"(?:\d+ )?commentaires|laisser un commentaire(?: annuler la reponse)?|reagir a cet article",
 )
 
 BIO_ROLES = (r"(?:an? |the )(?:[\w-]+ ){0,4}(?:reporter|writer|editor|correspondent|journalist|columnist|"

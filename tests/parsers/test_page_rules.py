@@ -145,6 +145,9 @@ def test_comment_headings_that_are_not_the_comments_stay() -> None:
     assert clean_paragraphs(["12 Comments", P1, P2], None)[0] == ["12 Comments", P1, P2]
     prose = "Comments from residents were collected by the council over the summer, the report says."
     assert clean_paragraphs([P1, prose, P2], None)[0] == [P1, prose, P2]
+    for line in ("No comment on the allegations, the spokesman said.", "Add a comment to the shared document",
+                 "2 comments on the draft were received"):
+        assert clean_paragraphs([P1, line, P2], None)[0] == [P1, line, P2], line
 
 
 def test_label_lines_go_and_prose_with_the_words_stays() -> None:
