@@ -1,0 +1,56 @@
+"""``parsers.html.parse_tree`` builds the tree trafilatura would build
+(``trafilatura.load_html``: the same repairs, the same parser settings), with
+lxml's C element-class lookup.  Checked here on the demo pages, every mutant
+of the fuzz test and, where it is beside the repository, every page of the
+extraction corpus: the same serialisation, element for element."""
+
+from __future__ import annotations
+
+import gzip
+
+import lxml.html
+import pytest
+import trafilatura
+
+from newsflow.errors import ExtractError
+from parsers.html import decode_html, parse_tree
+from tests.parsers.test_fuzz import SHARED, _demo_pages, _mutants
+
+
+def _texts() -> list[tuple[str, str]]:
+    out = [(f"demo #{i}", decode_html(body, "utf-8")[0]) for i, body in enumerate(_demo_pages())]
+    for name, body, charset in _mutants():
+        try:
+            out.append((name, decode_html(body, charset)[0]))
+        except ExtractError:  # a body that is no text at all (binary_body) has no tree to compare
+            continue
+    return out
+
+
+def _same(text: str) -> None:
+    theirs = trafilatura.load_html(text)
+    if theirs is None or not len(theirs):
+        return  # parse_tree then falls back to lxml's document parser: trafilatura has no tree to compare
+    ours = parse_tree(text)
+    assert isinstance(ours, lxml.html.HtmlElement)
+    assert lxml.html.tostring(ours) == lxml.html.tostring(theirs)
+
+
+@pytest.mark.parametrize(("name", "text"), _texts(), ids=lambda v: v if len(v) < 80 else "")
+def test_the_tree_is_trafilaturas(name: str, text: str) -> None:
+    _same(text)
+
+
+@pytest.mark.skipif(not (SHARED / "extraction-corpus").is_dir(), reason="the extraction corpus is not beside the repo")
+def test_the_tree_is_trafilaturas_on_every_corpus_page() -> None:
+    for path in sorted((SHARED / "extraction-corpus").glob("*/pages/*.html.gz")):
+        _same(decode_html(gzip.decompress(path.read_bytes()), None)[0])
+
+
+def test_elements_are_html_elements_with_their_methods() -> None:
+    tree = parse_tree("<html><head><title>t</title></head><body><form><input name='a'></form>"
+                      "<p>One <b>two</b></p></body></html>")
+    p = tree.find(".//p")
+    assert isinstance(p, lxml.html.HtmlElement) and p.text_content() == "One two"
+    p.find("b").drop_tag()
+    assert lxml.html.tostring(p) == b"<p>One two</p>"
