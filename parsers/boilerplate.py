@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from newsflow.records import Removal
 
@@ -379,22 +379,24 @@ def _drop_tail_bios(kept: list[str], removed: list[Removal], author_names: Seque
 
 
 def _cut_related_section(kept: list[str], removed: list[Removal]) -> list[str]:
-    total = sum(_words(t) for t in kept)
-    seen = 0
-    for i, text in enumerate(kept):
-        n = _words(text)
-        if seen >= SECTION_MIN_SHARE * total and n <= SECTION_MAX_WORDS and _SECTION_RE.search(norm_line(text)):
-            removed.extend(Removal("related_section", t) for t in kept[i:])
-            return kept[:i]
-        seen += n
-    return kept
+    share = SECTION_MIN_SHARE * sum(_words(t) for t in kept)
+    return _cut_from_heading(kept, removed, "related_section", lambda seen, text: (
+        seen >= share and _words(text) <= SECTION_MAX_WORDS and bool(_SECTION_RE.search(norm_line(text)))))
 
 
 def _cut_comments(kept: list[str], removed: list[Removal]) -> list[str]:
+    return _cut_from_heading(kept, removed, "comments_section", lambda seen, text: (
+        seen >= MIN_ARTICLE_WORDS and bool(_COMMENTS_RE.search(fold(text.strip())))))
+
+
+def _cut_from_heading(kept: list[str], removed: list[Removal], rule: str,
+                      is_heading: Callable[[int, str], bool]) -> list[str]:
+    """``kept`` up to the first paragraph that ``is_heading(words before it,
+    paragraph)`` says starts a trailing block; that block goes as ``rule``."""
     seen = 0
     for i, text in enumerate(kept):
-        if seen >= MIN_ARTICLE_WORDS and _COMMENTS_RE.search(fold(text.strip())):
-            removed.extend(Removal("comments_section", t) for t in kept[i:])
+        if is_heading(seen, text):
+            removed.extend(Removal(rule, t) for t in kept[i:])
             return kept[:i]
         seen += _words(text)
     return kept
