@@ -13,7 +13,7 @@ import pytest
 import trafilatura
 
 from newsflow.errors import ExtractError
-from parsers.html import decode_html, parse_tree
+from parsers.html import _trafilatura_tree, decode_html, parse_tree
 from tests.parsers.test_fuzz import SHARED, _demo_pages, _mutants
 
 
@@ -28,12 +28,17 @@ def _texts() -> list[tuple[str, str]]:
 
 
 def _same(text: str) -> None:
+    """Our tree is trafilatura's, or both give up (parse_tree then falls back
+    to lxml's document parser)."""
     theirs = trafilatura.load_html(text)
-    if theirs is None or not len(theirs):
-        return  # parse_tree then falls back to lxml's document parser: trafilatura has no tree to compare
-    ours = parse_tree(text)
+    ours = _trafilatura_tree(text)
+    if theirs is None:
+        assert ours is None
+        return
     assert isinstance(ours, lxml.html.HtmlElement)
     assert lxml.html.tostring(ours) == lxml.html.tostring(theirs)
+    if len(theirs):
+        assert lxml.html.tostring(parse_tree(text)) == lxml.html.tostring(theirs)
 
 
 @pytest.mark.parametrize(("name", "text"), _texts(), ids=lambda v: v if len(v) < 80 else "")
