@@ -45,7 +45,7 @@ from parsers.authors import parse_authors
 from parsers.boilerplate import clean_paragraphs, norm_line
 from parsers.html import canonical_link, decode_html, page_language, parse_tree
 from parsers.language import detect_language
-from parsers.metadata import choose_title, page_metadata, pick_date
+from parsers.metadata import choose_title, heading_title, page_metadata, pick_date
 from parsers.page_structure import (descriptions, headline_candidates, is_dek, key_points, link_texts,
                                     prune_non_article, standfirst_element)
 from parsers.site_boilerplate import SiteRules, apply_site_rules
@@ -53,7 +53,7 @@ from parsers.urls import article_id, canonicalize, site_of
 
 _log = logging.getLogger(__name__)
 
-CLEANER_VERSION = "5"  # bump when a rule changes: stored text may then be reprocessed
+CLEANER_VERSION = "6"  # bump when a rule changes: stored text may then be reprocessed
 EXTRACTOR = f"trafilatura-{trafilatura.__version__}+clean-{CLEANER_VERSION}"
 MIN_WORDS = 40  # below this a page is a stub, a gallery or a paywall teaser...
 MIN_CHARS = 200  # ...unless it is long in characters (scripts written without spaces)
@@ -198,10 +198,11 @@ def _extract_page(page: Page, language: str | None, site_rules: SiteRules | None
     lang = page_language(tree) or language
     names = _site_names(tree, site)
     meta = page_metadata(tree, page.final_url, lang)  # on the whole page: bylines and dates may sit in what is pruned
+    heading = (None, False) if meta.title else heading_title(tree)
     prune_non_article(tree)
     doc = _trafilatura(tree, page.final_url)
     entry = page.entry
-    title = choose_title(tree, meta.title, names) or (entry.title if entry else None) or None
+    title = choose_title(tree, meta.title, names, heading) or (entry.title if entry else None) or None
     authors = parse_authors(meta.author, names)
     removed: list[Removal] = []
     text = ""

@@ -9,6 +9,9 @@ candidates; newsflow chooses among them:
   the site's name (" | Site", " - Site", "Site: ").  Metadata titles are
   written for search results and social cards ("Best Tax Preparation
   Software | Accounting.com"); the ``<h1>`` is what the reader sees.
+  An ``<h1>`` that is the site's name (a blog theme's "Rand's Blog", a
+  link to the home page, a logo) is never the headline, and its text is
+  one more site name to strip from the ``<title>``.
 * **Date**: htmldate (``original_date``: the publication, not the last
   update), in the page's own time zone, so the day is the one the page
   prints.  Its extensive search hands free text to dateparser, which, given
@@ -28,14 +31,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 from htmldate import find_date
 from htmldate import extractors as htmldate_extractors
-from trafilatura.metadata import examine_meta, extract_meta_json, extract_title, extract_url, normalize_authors
+from trafilatura.baseline import block_text
+from trafilatura.metadata import (examine_meta, extract_meta_json, extract_metainfo, extract_title, extract_url,
+                                  normalize_authors)
 from trafilatura.utils import trim
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS, TITLE_XPATHS
 from trafilatura.settings import Document
 
 _log = logging.getLogger(__name__)
@@ -43,6 +49,7 @@ _log = logging.getLogger(__name__)
 DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 DATE_LANGUAGES = ("en", "fr")  # always tried beside the page's own language
 H1_AGREEMENT = 0.5  # share of the h1's words found in og:title or <title> for it to be the headline
+GUESS_AGREEMENT = 0.8  # the same for another heading ("31 Responses to “…”" holds the title's words too)
 TITLE_MAX_CHARS = 300
 _SEPARATORS = re.compile(r"\s+[|–—•·:«»-]\s+|\s+[|–—•·«»]|[|–—•·«»]\s+")
 
@@ -55,20 +62,79 @@ def _clean(text: str) -> str:
     return " ".join(html.unescape(text).split())
 
 
-def choose_title(tree: lxml.html.HtmlElement, meta_title: str | None, site_names: Sequence[str]) -> str | None:
-    """The article's headline (see the module doc)."""
+def heading_title(tree: lxml.html.HtmlElement) -> tuple[str | None, bool]:
+    """trafilatura's guess at the headline among the page's headings
+    (``extract_title``'s first steps), for :func:`choose_title`: the page's
+    only ``<h1>`` unless it is the site's name (then ``True`` beside it),
+    else a heading whose class names a title ("entry-title", "headline").
+    Taken before pruning, which may drop the headline's container."""
+    h1s = tree.findall(".//h1")
+    if len(h1s) == 1 and not is_site_heading(h1s[0]) and (title := block_text(h1s[0])):
+        return title, True
+    return extract_metainfo(tree, TITLE_XPATHS), False
+
+
+def choose_title(tree: lxml.html.HtmlElement, meta_title: str | None, site_names: Sequence[str],
+                 heading: tuple[str | None, bool] = (None, False)) -> str | None:
+    """The article's headline (see the module doc).  ``meta_title`` is the
+    metadata's (``og:title``, JSON-LD); ``heading`` what
+    :func:`heading_title` found.  The page's only ``<h1>`` stands in for a
+    missing metadata title, as in trafilatura; a heading found by its class
+    only when it agrees with the ``<title>`` (a widget's "Newsletter
+    subscription status" is a heading named as a title too)."""
     candidates = [_clean(str(t)) for t in tree.xpath('//head/meta[@property="og:title"]/@content'
                                                       ' | //head/meta[@name="twitter:title"]/@content'
                                                       ' | //head/title/text()')]
+    guess, only_h1 = heading
     if meta_title:
         candidates.insert(0, _clean(meta_title))
+    elif guess and (only_h1 or not candidates):
+        candidates.insert(0, _clean(guess))
+        guess = None
     candidates = [c for c in candidates if c]
-    h1s = [_strip_known_site(_headline_text(h), site_names) for h in tree.xpath("//body//h1")[:5]]
+    h1s = []
+    for h in tree.xpath("//body//h1")[:5]:
+        if is_site_heading(h):
+            site_names = (*site_names, _clean(h.text_content()))
+        else:
+            h1s.append(_strip_known_site(_headline_text(h), site_names))
     h1s = [h for h in h1s if h and len(h) <= TITLE_MAX_CHARS and not _is_site_name(h, site_names)]
-    stripped = [strip_site_name(c, site_names) for c in candidates]
     if not candidates:
         return h1s[0] if h1s else None
-    return _visible_headline(h1s, candidates, stripped) or stripped[0]
+    stripped = [strip_site_name(c, site_names) for c in candidates]
+    return (_visible_headline(h1s, candidates, stripped)
+            or (_visible_headline([_clean(guess)], candidates, stripped, alone=False, agreement=GUESS_AGREEMENT)
+                if guess and not h1s else None)
+            or stripped[0])
+
+
+_SITE_HEADING_NAMES = re.compile(r"logo|masthead|site-?_?(?:title|name)",
+                                 re.IGNORECASE)
+
+
+def is_site_heading(h1: lxml.html.HtmlElement) -> bool:
+    """Whether an ``<h1>`` is the site's name, as blog themes print it above
+    every post ("Rand's Blog", "The White House Blog"), not a headline: it
+    or its link is named for a logo, banner or site title, or its whole
+    text is a link to the site's home or a section's front (a path of at
+    most one segment, not a page: headlines that are links point to their
+    own article)."""
+    links = h1.xpath("ancestor-or-self::a[@href] | .//a[@href]")
+    for el in [h1, *links][:4]:
+        if _SITE_HEADING_NAMES.search(f'{el.get("id", "")} {el.get("class", "")}'):
+            return True
+    text = _clean(h1.text_content())
+    for a in links:
+        if _clean(a.text_content()) != text and a not in h1.iterancestors():
+            continue
+        href = a.get("href", "").strip()
+        if not href or href.startswith(("#", "?")):
+            continue  # the page itself
+        parts = urlsplit(href)
+        path = parts.path.strip("/")
+        if not parts.query and "/" not in path and "." not in path and "-" not in path and len(path) <= 20:
+            return True
+    return False
 
 
 def _headline_text(h1: lxml.html.HtmlElement) -> str:
@@ -82,7 +148,8 @@ def _headline_text(h1: lxml.html.HtmlElement) -> str:
     return _clean(h1.text_content())
 
 
-def _visible_headline(h1s: list[str], candidates: list[str], stripped: list[str]) -> str | None:
+def _visible_headline(h1s: list[str], candidates: list[str], stripped: list[str], alone: bool = True,
+                      agreement: float = H1_AGREEMENT) -> str | None:
     """The ``<h1>`` that is the article's headline, if one is (see the module doc)."""
     pool = {w for c in candidates for w in _words(c)}
     for h1 in h1s:
@@ -90,7 +157,7 @@ def _visible_headline(h1s: list[str], candidates: list[str], stripped: list[str]
         # the h1 is the headline when it is mostly made of the metadata
         # title's words and covers most of one of them (a blog's name in its
         # h1, "Waiology", is a small part of the post's title)...
-        if words and sum(w in pool for w in words) / len(words) >= H1_AGREEMENT and any(
+        if words and sum(w in pool for w in words) / len(words) >= agreement and any(
                 sum(w in words for w in set(_words(c))) / max(1, len(set(_words(c)))) >= H1_AGREEMENT
                 for c in stripped):
             return h1
@@ -98,7 +165,7 @@ def _visible_headline(h1s: list[str], candidates: list[str], stripped: list[str]
     # reader sees it, where the metadata title was written for search
     # engines; unless it is made of the title's site part ("Seth's Blog" in
     # "Seth's Blog: The importance of going first")
-    if len(h1s) == 1 and len(_words(h1s[0])) >= H1_MIN_WORDS:
+    if alone and len(h1s) == 1 and len(_words(h1s[0])) >= H1_MIN_WORDS:
         site_part = {w for c, st in zip(candidates, stripped) for w in set(_words(c)) - set(_words(st))}
         words = _words(h1s[0])
         if sum(w in site_part for w in words) / len(words) < H1_AGREEMENT:
@@ -133,7 +200,26 @@ SUFFIX_MAX_WORDS = 4
 _SUFFIX = re.compile(r"^(.*\S)\s+[|–—«-]\s+([^|–—«]+)$")
 
 
+_SEPARATOR_CHARS = ":|–—•·«»-"
+
+
+def _strip_name_affix(title: str, site_names: Sequence[str]) -> str:
+    """``title`` without a site name as printed at its start or end, joined
+    by a separator with or without spaces ("Seth's Blog: The importance of
+    going first", "» Just For Fun :zenhabits"), when at least two words
+    remain."""
+    sep = f"[{re.escape(_SEPARATOR_CHARS)}]+"
+    for name in sorted({n.strip() for n in site_names if n and len(n.strip()) >= 3}, key=len, reverse=True):
+        n = re.escape(name)
+        m = re.match(rf"^\s*(?:{sep})?\s*{n}\s*{sep}\s*(.+)$", title, re.IGNORECASE) or re.match(
+            rf"^(.+?)\s*{sep}\s*{n}\s*$", title, re.IGNORECASE)
+        if m and len(_words(m.group(1))) >= 2:
+            title = m.group(1).strip(f" {_SEPARATOR_CHARS}")
+    return title
+
+
 def _strip_known_site(title: str, site_names: Sequence[str]) -> str:
+    title = _strip_name_affix(title, site_names)
     parts = [p for p in _SEPARATORS.split(title) if p.strip()]
     if len(parts) < 2:
         return title
@@ -314,8 +400,11 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str, language: str | None) -
     """Title, author and date as ``trafilatura.metadata.extract_metadata``
     finds them (the same steps, in its order, with the same date
     parameters), without what it also extracts and newsflow does not use:
-    site name, categories, tags and licence.  Ties us to trafilatura's
-    metadata module, which is why trafilatura is pinned."""
+    site name, categories, tags and licence.  The title is the metadata's
+    only: trafilatura's guess from the headings when there is none
+    (``extract_title``) is :func:`heading_title`'s, which
+    :func:`choose_title` weighs against the ``<title>``.  Ties us to
+    trafilatura's metadata module, which is why trafilatura is pinned."""
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None
@@ -323,8 +412,6 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str, language: str | None) -
         meta = extract_meta_json(tree, meta)
     except Exception as exc:  # noqa: BLE001 - as extract_metadata does: a bug in trafilatura's JSON-LD reader loses the JSON-LD, not the page
         _log.warning("JSON-LD metadata of %s skipped after an error in trafilatura: %r", url, exc)
-    if not meta.title:
-        meta.title = extract_title(tree)
     if not meta.author:
         meta.author = find_byline(tree)
     if not meta.url:

@@ -30,6 +30,44 @@ def test_a_blog_name_in_the_h1_is_not_the_headline() -> None:
     assert choose_title(t, None, ()) == "Climate change and NZ's freshwaters: NIWA presentation"
 
 
+def test_an_h1_that_is_the_sites_name_is_not_the_headline() -> None:
+    from parsers.metadata import heading_title
+
+    # a blog theme's h1, a link to the blog's front page, over a post whose headline is an h2
+    page = ("<title>Seth's Blog: The importance of going first</title>",
+            '<h1 id="banner-header"><a href="http://sethgodin.typepad.com/seths_blog/">Seth\'s Blog</a></h1>'
+            "<h3>The importance of going first</h3>")
+    t = _tree(*page)
+    assert heading_title(t) == (None, False)  # the only h1 is not taken for the headline
+    assert choose_title(t, None, (), heading_title(t)) == "The importance of going first"
+    t = _tree("<title>Free Speech and Visibility | danah boyd | apophenia</title>",
+              '<h1><a href="/">danah boyd | apophenia</a></h1>')
+    assert choose_title(t, None, (), heading_title(t)) == "Free Speech and Visibility"
+    t = _tree("<title>» Just For Fun :zenhabits</title>", '<h1 class="site-title">zenhabits</h1>')
+    assert choose_title(t, None, (), heading_title(t)) == "Just For Fun"
+    # a headline that links to its own article, or to nowhere, stays the headline
+    for href in ("/2012/10/open-or-closed.html", "", "#top"):
+        t = _tree("<title>Open Or Closed - Eschaton</title>", f'<h1><a href="{href}">Open Or Closed</a></h1>')
+        assert choose_title(t, None, (), heading_title(t)) == "Open Or Closed", href
+
+
+def test_a_widgets_heading_does_not_beat_the_title() -> None:
+    from parsers.metadata import heading_title
+
+    body = ('<h2>WTF Weds: Staples In My Head</h2><h3 class="widget-title">Newsletter subscription status</h3>'
+            '<h3 class="comments-title">31 Responses to “WTF Weds: Staples In My Head”</h3>')
+    t = _tree("<title>WTF Weds: Staples In My Head | The Everywhereist</title>", body)
+    assert heading_title(t) == ("Newsletter subscription status", False)  # trafilatura's guess
+    assert choose_title(t, None, (), heading_title(t)) == "WTF Weds: Staples In My Head"
+    # a heading named as the entry's title that agrees with the <title> is the visible headline
+    t = _tree("<title>The Science of Sport: A fictional portrayal of running injuries</title>",
+              '<h3 class="post-title">A fictional portrayal of running injuries</h3>')
+    assert choose_title(t, None, (), heading_title(t)) == "A fictional portrayal of running injuries"
+    # with no title at all, the guess stands in for it
+    t = _tree("", '<h1>Ask The Post</h1><h1 class="entry-title">Long Reads: Follow new stories</h1>')
+    assert choose_title(t, None, (), heading_title(t)) == "Long Reads: Follow new stories"
+
+
 def test_site_names_and_short_suffixes_leave_the_metadata_title() -> None:
     assert strip_site_name("Gym Workouts for Beginners — Strength Training", ()) == "Gym Workouts for Beginners"
     assert strip_site_name("What is Cloud Computing? | Google Cloud", ("Google Cloud",)) == "What is Cloud Computing?"
