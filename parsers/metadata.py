@@ -38,8 +38,7 @@ import lxml.html
 from htmldate import find_date
 from htmldate import extractors as htmldate_extractors
 from trafilatura.baseline import block_text
-from trafilatura.metadata import (examine_meta, extract_meta_json, extract_metainfo, extract_title, extract_url,
-                                  normalize_authors)
+from trafilatura.metadata import examine_meta, extract_meta_json, extract_title, extract_url, normalize_authors
 from trafilatura.utils import trim
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS, TITLE_XPATHS
 from trafilatura.settings import Document
@@ -71,7 +70,12 @@ def heading_title(tree: lxml.html.HtmlElement) -> tuple[str | None, bool]:
     h1s = tree.findall(".//h1")
     if len(h1s) == 1 and not is_site_heading(h1s[0]) and (title := block_text(h1s[0])):
         return title, True
-    return extract_metainfo(tree, TITLE_XPATHS), False
+    for expression in TITLE_XPATHS:  # extract_metainfo's loop, without the site's name
+        for el in expression(tree):
+            text = trim(" ".join(el.itertext()))
+            if text and 2 < len(text) < 200 and not is_site_heading(el):
+                return text, False
+    return None, False
 
 
 def choose_title(tree: lxml.html.HtmlElement, meta_title: str | None, site_names: Sequence[str],
@@ -103,7 +107,8 @@ def choose_title(tree: lxml.html.HtmlElement, meta_title: str | None, site_names
         return h1s[0] if h1s else None
     stripped = [strip_site_name(c, site_names) for c in candidates]
     return (_visible_headline(h1s, candidates, stripped)
-            or (_visible_headline([_clean(guess)], candidates, stripped, alone=False, agreement=GUESS_AGREEMENT)
+            or (_visible_headline([_clean(guess)], candidates, stripped, alone=False, agreement=GUESS_AGREEMENT,
+                                  ends=True)
                 if guess and not h1s else None)
             or stripped[0])
 
@@ -113,7 +118,7 @@ _SITE_HEADING_NAMES = re.compile(r"logo|masthead|site-?_?(?:title|name)",
 
 
 def is_site_heading(h1: lxml.html.HtmlElement) -> bool:
-    """Whether an ``<h1>`` is the site's name, as blog themes print it above
+    """Whether a heading, mostly an ``<h1>``, is the site's name, as blog themes print it above
     every post ("Rand's Blog", "The White House Blog"), not a headline: it
     or its link is named for a logo, banner or site title, or its whole
     text is a link to the site's home or a section's front (a path of at
@@ -149,7 +154,7 @@ def _headline_text(h1: lxml.html.HtmlElement) -> str:
 
 
 def _visible_headline(h1s: list[str], candidates: list[str], stripped: list[str], alone: bool = True,
-                      agreement: float = H1_AGREEMENT) -> str | None:
+                      agreement: float = H1_AGREEMENT, ends: bool = False) -> str | None:
     """The ``<h1>`` that is the article's headline, if one is (see the module doc)."""
     pool = {w for c in candidates for w in _words(c)}
     for h1 in h1s:
@@ -160,6 +165,11 @@ def _visible_headline(h1s: list[str], candidates: list[str], stripped: list[str]
         if words and sum(w in pool for w in words) / len(words) >= agreement and any(
                 sum(w in words for w in set(_words(c))) / max(1, len(set(_words(c)))) >= H1_AGREEMENT
                 for c in stripped):
+            return h1
+        # ...or, for a heading named as the entry's title, when it is one end
+        # of a metadata title, the rest behind a separator ("Letters of
+        # Note: Vast riddles"; an h1 at one end may as well be the site's name)
+        if ends and len(words) >= 2 and any(_is_title_end(h1, c) for c in candidates):
             return h1
     # ...or when it is the page's one h1 of a few words: the headline as the
     # reader sees it, where the metadata title was written for search
@@ -174,6 +184,21 @@ def _visible_headline(h1s: list[str], candidates: list[str], stripped: list[str]
 
 
 H1_MIN_WORDS = 3
+
+
+def _is_title_end(heading: str, title: str) -> bool:
+    """Whether ``heading`` is ``title``'s start or end, a separator between
+    it and the rest."""
+    h, t = heading.strip().lower(), title.strip().lower()
+    if len(t) <= len(h):
+        return False
+    if t.endswith(h):
+        rest = t[:-len(h)].rstrip()
+        return rest[-1:] in _SEPARATOR_CHARS and bool(_words(rest))
+    if t.startswith(h):
+        rest = t[len(h):].lstrip()
+        return rest[:1] in _SEPARATOR_CHARS and bool(_words(rest))
+    return False
 
 
 def _is_site_name(text: str, site_names: Sequence[str]) -> bool:

@@ -63,6 +63,12 @@ def test_a_widgets_heading_does_not_beat_the_title() -> None:
     t = _tree("<title>The Science of Sport: A fictional portrayal of running injuries</title>",
               '<h3 class="post-title">A fictional portrayal of running injuries</h3>')
     assert choose_title(t, None, (), heading_title(t)) == "A fictional portrayal of running injuries"
+    # a heading named as the entry's title at one end of the <title>, the blog's name at the other
+    t = _tree("<title>Letters of Note: Vast riddles</title>",
+              '<h1 class="title"><a href="http://www.lettersofnote.com/">Letters of Note</a></h1>'
+              '<h3 class="post-title">Vast riddles</h3><h1>About</h1>')
+    assert heading_title(t) == ("Vast riddles", False)  # not the blog's name, though its class says title
+    assert choose_title(t, None, (), heading_title(t)) == "Vast riddles"
     # with no title at all, the guess stands in for it
     t = _tree("", '<h1>Ask The Post</h1><h1 class="entry-title">Long Reads: Follow new stories</h1>')
     assert choose_title(t, None, (), heading_title(t)) == "Long Reads: Follow new stories"
