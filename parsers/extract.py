@@ -67,6 +67,16 @@ FULL_BELOW = 2000  # fast-mode texts shorter than this go through trafilatura's 
 # +0.0036, dragnet +0.0043, readability +0.0013, the others unchanged)
 TRAFILATURA_OPTIONS = {"include_comments": False, "with_metadata": False, "include_tables": True,
                        "favor_recall": True}
+# With favor_recall trafilatura skips its own recall escalation, so on some
+# pages its text is one block of the article (a FAQ, a price table, the
+# intro).  Where the page says so (one_block), its balanced cascade runs
+# and its text is taken when it holds the whole article (whole_article):
+# bench/EXTRACTION_TUNING.md, round 8.
+ONE_BLOCK_MIN_PARAGRAPHS = 10
+ONE_BLOCK_PAGE_PARAGRAPHS = 5
+ONE_BLOCK_PAGE_TEXT = 3
+ONE_BLOCK_GAIN = 5
+ONE_BLOCK_SHORT_LINES = 0.5
 
 
 def _summary_text(summary: str | None) -> str | None:
@@ -166,12 +176,54 @@ def full_cascade_reason(doc: Document | None) -> str | None:
 
 def _trafilatura(tree: lxml.html.HtmlElement, url: str) -> Document | None:
     """trafilatura's body: fast mode, then the full cascade when
-    :func:`full_cascade_reason` says the fast result may not be final.
-    (trafilatura copies the tree it is given, so both runs see the same.)"""
+    :func:`full_cascade_reason` says the fast result may not be final, then
+    the balanced cascade where the text may be one block of the article
+    (:func:`one_block`, :func:`whole_article`).  (trafilatura copies the
+    tree it is given, so every run sees the same.)"""
     doc = trafilatura.bare_extraction(tree, url=url, fast=True, **TRAFILATURA_OPTIONS)
-    if full_cascade_reason(doc) is None:
+    if full_cascade_reason(doc) is not None:
+        doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+    if doc is None or not doc.text or not one_block(tree, doc):
         return doc
-    return trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+    balanced = trafilatura.bare_extraction(tree, url=url, **{**TRAFILATURA_OPTIONS, "favor_recall": False})
+    return balanced if whole_article(balanced, doc) else doc
+
+
+_COUNT_P = lxml.etree.XPath("count(//body//p)")
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def one_block(tree: lxml.html.HtmlElement, doc: Document) -> bool:
+    """Whether trafilatura's text may be one block of a longer article (an
+    intro, a summary box, one section): the page's ``<p>`` elements
+    outnumber its paragraphs ``ONE_BLOCK_PAGE_PARAGRAPHS`` times over (and
+    are at least ``ONE_BLOCK_MIN_PARAGRAPHS``) and hold
+    ``ONE_BLOCK_PAGE_TEXT`` times its text."""
+    n = len(_paragraphs(doc.text))
+    if _COUNT_P(tree) < max(ONE_BLOCK_MIN_PARAGRAPHS, ONE_BLOCK_PAGE_PARAGRAPHS * n):
+        return False  # most pages: no text needed
+    texts = [t for t in (" ".join(p.text_content().split()) for p in tree.iterfind(".//body//p")) if t]
+    return (len(texts) >= max(ONE_BLOCK_MIN_PARAGRAPHS, ONE_BLOCK_PAGE_PARAGRAPHS * n)
+            and sum(map(len, texts)) >= ONE_BLOCK_PAGE_TEXT * len(doc.text))
+
+
+def whole_article(balanced: Document | None, doc: Document) -> bool:
+    """Whether the balanced cascade's text is the article ``doc`` held one
+    block of: ``ONE_BLOCK_GAIN`` times its paragraphs (at least
+    ``ONE_BLOCK_MIN_PARAGRAPHS``), more text, and what it adds is mostly
+    prose: fewer than ``ONE_BLOCK_SHORT_LINES`` of the added lines are
+    under five words (dates, "Register Now", menus and teaser lists are
+    what a wider pass also picks up)."""
+    if balanced is None or not balanced.text or len(balanced.text) <= len(doc.text):
+        return False
+    lines, kept = _paragraphs(balanced.text), set(_paragraphs(doc.text))
+    if len(lines) < max(ONE_BLOCK_MIN_PARAGRAPHS, ONE_BLOCK_GAIN * len(kept)):
+        return False
+    added = [line for line in lines if line not in kept]
+    return sum(len(line.split()) < 5 for line in added) < ONE_BLOCK_SHORT_LINES * len(added)
 
 
 def extract_page(page: Page, language: str | None = None, site_rules: SiteRules | None = None) -> Article | Drop:

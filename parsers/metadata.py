@@ -233,13 +233,15 @@ def _strip_name_affix(title: str, site_names: Sequence[str]) -> str:
     by a separator with or without spaces ("Seth's Blog: The importance of
     going first", "» Just For Fun :zenhabits"), when at least two words
     remain."""
-    sep = f"[{re.escape(_SEPARATOR_CHARS)}]+"
-    for name in sorted({n.strip() for n in site_names if n and len(n.strip()) >= 3}, key=len, reverse=True):
-        n = re.escape(name)
-        m = re.match(rf"^\s*(?:{sep})?\s*{n}\s*{sep}\s*(.+)$", title, re.IGNORECASE) or re.match(
-            rf"^(.+?)\s*{sep}\s*{n}\s*$", title, re.IGNORECASE)
-        if m and len(_words(m.group(1))) >= 2:
-            title = m.group(1).strip(f" {_SEPARATOR_CHARS}")
+    for name in sorted({n.strip().lower() for n in site_names if n and len(n.strip()) >= 3}, key=len, reverse=True):
+        low = title.strip(f" {_SEPARATOR_CHARS}").lower()
+        rest = None
+        if low.startswith(name) and low[len(name):].lstrip()[:1] in _SEPARATOR_CHARS:
+            rest = title.strip(f" {_SEPARATOR_CHARS}")[len(name):]
+        elif low.endswith(name) and low[:-len(name)].rstrip()[-1:] in _SEPARATOR_CHARS:
+            rest = title.strip(f" {_SEPARATOR_CHARS}")[:-len(name)]
+        if rest is not None and len(_words(rest)) >= 2:
+            title = rest.strip(f" {_SEPARATOR_CHARS}")
     return title
 
 

@@ -9,6 +9,7 @@ import pytest
 from newsflow.demo.site import DemoSite, load_content
 from newsflow.records import Article, Drop, FeedEntry, Page
 from parsers.extract import extract_page
+from tests.parsers.test_fuzz import SHARED
 
 EXAMPLE_PATH = "/mwn/2021/04/340207/morocco-played-strong-role-in-interpol-operation-weka"
 FETCHED = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -146,15 +147,20 @@ def test_fast_mode_first_gives_the_full_cascades_text(site: tuple[DemoSite, dict
     """trafilatura runs in fast mode and falls back to its full cascade
     (readability, justext) only when full_cascade_reason says so: the text
     must be the full cascade's on every demo page, and on every extraction
-    dev page when present (one of them, a live blog, needs the fallback)."""
+    dev page when present (one of them, a live blog, needs the fallback),
+    but where the one-block test sends it to the balanced cascade."""
     import trafilatura
 
-    from parsers.extract import FULL_BELOW, TRAFILATURA_OPTIONS, _trafilatura, full_cascade_reason
+    from parsers.extract import (FULL_BELOW, TRAFILATURA_OPTIONS, _trafilatura, full_cascade_reason, one_block,
+                                 whole_article)
 
     reasons = []
     for url, tree in _pruned_trees(site):
         ours = _trafilatura(tree, url)
         full = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+        if full is not None and full.text and one_block(tree, full):  # then the balanced cascade's, if whole
+            balanced = trafilatura.bare_extraction(tree, url=url, **{**TRAFILATURA_OPTIONS, "favor_recall": False})
+            full = balanced if whole_article(balanced, full) else full
         assert (ours.text if ours else None) == (full.text if full else None), url
         fast = trafilatura.bare_extraction(tree, url=url, fast=True, **TRAFILATURA_OPTIONS)
         if fast is not None and len(fast.text or "") >= FULL_BELOW:  # shorter ones take the cascade by design
@@ -182,3 +188,51 @@ def test_full_cascade_reasons() -> None:
     assert full_cascade_reason(fast("<table>" + "".join(f"<tr><td>{i}</td></tr>" for i in range(50)) + "</table>")) \
         in ("empty", "short")
     assert full_cascade_reason(None) == "empty"
+
+
+def _doc(lines: list[str]):  # noqa: ANN202
+    from trafilatura.settings import Document
+
+    doc = Document()
+    doc.text = "\n".join(lines)
+    return doc
+
+
+def _prose(i: int) -> str:
+    return (f"Paragraph {i}: the coastguard said the boat had left the beach near Tarfaya before dawn, and that"
+            f" its {i + 20} passengers were brought ashore at the port by the early afternoon.")
+
+
+def test_one_block_is_a_small_part_of_the_pages_paragraphs() -> None:
+    from parsers.extract import one_block
+    from parsers.html import parse_tree
+
+    page = parse_tree("<html><body><article>" + "".join(f"<p>{_prose(i)}</p>" for i in range(30))
+                      + "</article></body></html>")
+    assert one_block(page, _doc([_prose(0), _prose(1)]))  # 2 of the page's 30 paragraphs
+    assert not one_block(page, _doc([_prose(i) for i in range(10)]))  # a third of them: the page is not 5x
+    assert not one_block(page, _doc([_prose(0), "x " * 2000]))  # the text is not a small part of the page's
+    small = parse_tree("<html><body>" + "".join(f"<p>{_prose(i)}</p>" for i in range(9)) + "</body></html>")
+    assert not one_block(small, _doc([_prose(0)]))  # under ten paragraphs on the page
+
+
+def test_the_balanced_text_is_taken_when_it_adds_prose_not_labels() -> None:
+    from parsers.extract import whole_article
+
+    block = _doc([_prose(0), _prose(1)])
+    assert whole_article(_doc([_prose(i) for i in range(12)]), block)
+    # a wider pass that picks up dates, buttons and menus beside the article
+    labels = ["Monday, November 1, 2012", "Register Now", "TrackBack", "13:30 - 17:45", "[Online]", "Read more"]
+    assert not whole_article(_doc([_prose(0), _prose(1), *labels, _prose(2), _prose(3), *labels]), block)
+    assert not whole_article(_doc([_prose(i) for i in range(9)]), block)  # under ten paragraphs
+    assert not whole_article(_doc([_prose(0)] * 20), _doc([_prose(0), "x " * 2000]))  # less text
+    assert not whole_article(None, block)
+
+
+@pytest.mark.skipif(not (SHARED / "extraction-corpus").is_dir(), reason="the extraction corpus is not beside the repo")
+def test_a_long_article_whose_fast_text_is_its_intro_is_extracted_whole() -> None:
+    """wcxb-dev page 4555: trafilatura's fast pass keeps one paragraph of a
+    long guide; the balanced cascade finds the guide."""
+    body = gzip.open(SHARED / "extraction-corpus" / "wcxb-dev" / "pages" / "4555.html.gz").read()
+    art = extract_page(page("https://example.org/guide", body, charset=None))
+    assert isinstance(art, Article) and len(art.text.split("\n\n")) >= 10, art
