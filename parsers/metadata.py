@@ -49,7 +49,7 @@ DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": 
 DATE_LANGUAGES = ("en", "fr")  # always tried beside the page's own language
 H1_AGREEMENT = 0.5  # share of the h1's words found in og:title or <title> for it to be the headline
 GUESS_AGREEMENT = 0.8  # the same for another heading ("31 Responses to “…”" holds the title's words too)
-TITLE_MAX_CHARS = 300
+TITLE_MAX_CHARS = 200  # as trafilatura's extract_metainfo: longer is a standfirst run into the h1
 _SEPARATORS = re.compile(r"\s+[|–—•·:«»-]\s+|\s+[|–—•·«»]|[|–—•·«»]\s+")
 
 
@@ -101,7 +101,7 @@ def choose_title(tree: lxml.html.HtmlElement, meta_title: str | None, site_names
         if is_site_heading(h):
             site_names = (*site_names, _clean(h.text_content()))
         else:
-            h1s.append(_strip_known_site(_headline_text(h), site_names))
+            h1s.append(_strip_label(_strip_known_site(_headline_text(h), site_names)))
     h1s = [h for h in h1s if h and len(h) <= TITLE_MAX_CHARS and not _is_site_name(h, site_names)]
     if not candidates:
         return h1s[0] if h1s else None
@@ -144,12 +144,15 @@ def is_site_heading(h1: lxml.html.HtmlElement) -> bool:
 
 def _headline_text(h1: lxml.html.HtmlElement) -> str:
     """An ``<h1>``'s text without the ``<time>`` some themes print inside it
-    ("Dec 18 2025 Preparing a transition")."""
-    if h1.find(".//time") is None:
+    ("Dec 18 2025 Preparing a transition") or a comment counter ("149
+    Comments", a link to ``#comments`` or an element named for them)."""
+    extra = h1.xpath(".//time | .//a[starts-with(@href, '#comment')] | .//*[contains(@class, 'comment')]")
+    if not extra:
         return _clean(h1.text_content())
     h1 = copy.deepcopy(h1)  # an h1 is a few elements
-    for time_el in h1.findall(".//time"):
-        time_el.drop_tree()  # keeps its tail
+    for el in h1.xpath(".//time | .//a[starts-with(@href, '#comment')] | .//*[contains(@class, 'comment')]"):
+        if el.getparent() is not None:
+            el.drop_tree()  # keeps its tail
     return _clean(h1.text_content())
 
 
@@ -222,6 +225,17 @@ def strip_site_name(title: str, site_names: Sequence[str]) -> str:
 
 
 SUFFIX_MAX_WORDS = 4
+_PIPE_LABEL = re.compile(r"^(.*\S)\s+\|\s+([^|]+)$")
+
+
+def _strip_label(headline: str) -> str:
+    """A visible headline without a short label after a pipe ("… | Opinion",
+    "… | Python, SQL & AI"): a pipe sets off a section or a tag, a dash may
+    be the headline's own ("Brexit - what next?")."""
+    m = _PIPE_LABEL.match(headline)
+    if m is None or len(m.group(1).split()) < 3 or len(m.group(2).split()) > SUFFIX_MAX_WORDS:
+        return headline
+    return m.group(1)
 _SUFFIX = re.compile(r"^(.*\S)\s+[|–—«-]\s+([^|–—«]+)$")
 
 

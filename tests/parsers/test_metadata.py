@@ -74,6 +74,25 @@ def test_a_widgets_heading_does_not_beat_the_title() -> None:
     assert choose_title(t, None, (), heading_title(t)) == "Long Reads: Follow new stories"
 
 
+def test_labels_and_comment_counts_in_the_h1_are_not_the_headline() -> None:
+    title = "<title>How meditation rewires brains and improves physical health - The Harvard Gazette</title>"
+    t = _tree(title, "<h1>How meditation rewires brains and improves physical health | Opinion</h1>")
+    assert choose_title(t, None, ()) == "How meditation rewires brains and improves physical health"
+    t = _tree("<title>Brexit - what next? | Site</title>", "<h1>Brexit - what next?</h1>")
+    assert choose_title(t, None, ()) == "Brexit - what next?"  # a dash may be the headline's own
+    t = _tree("<title>The 5 Top Ads | The Blog</title>",
+              '<h1>The 5 Top Ads, and How They Get PR <span><a href="#comment_list">149 Comments</a></span></h1>')
+    assert choose_title(t, None, ()) == "The 5 Top Ads, and How They Get PR"
+    t = _tree("<title>Sky-high prices</title>", '<h1>Sky-high prices <span class="comment-bubble">87</span></h1>')
+    assert choose_title(t, None, ()) == "Sky-high prices"
+    # an h1 that runs on into the standfirst is not taken over the metadata title
+    t = _tree('<meta property="og:title" content="The 10 Best Home Improvement ROI Projects | RenoFi">',
+              "<h1>Learn which home renovations have the best ROI (return on investment)? <span>Get expert tips on"
+              " how to understand and calculate home improvement ROI. We will help you learn everything you need"
+              " to know about the value of your project.</span></h1>")
+    assert choose_title(t, None, ("RenoFi",)) == "The 10 Best Home Improvement ROI Projects"
+
+
 def test_site_names_and_short_suffixes_leave_the_metadata_title() -> None:
     assert strip_site_name("Gym Workouts for Beginners — Strength Training", ()) == "Gym Workouts for Beginners"
     assert strip_site_name("What is Cloud Computing? | Google Cloud", ("Google Cloud",)) == "What is Cloud Computing?"
