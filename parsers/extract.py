@@ -10,9 +10,11 @@ Steps (each rule documented in its module):
 2. prune what is never article text (hidden copies, social embeds,
    captions, promo/related/newsletter blocks), but never the article
    itself: :mod:`parsers.page_structure`;
-3. trafilatura (comments off, tables kept) for the body, in fast mode unless
-   its result is doubtful (:func:`full_cascade_reason`); title, author and
-   date: :mod:`parsers.metadata`;
+3. trafilatura (comments off, tables kept, recall) for the body, in fast
+   mode unless its result is doubtful (:func:`full_cascade_reason`) or the
+   page's paragraphs are short, and its balanced cascade where the text is
+   one block of the article (:func:`one_block`); title, author and date:
+   :mod:`parsers.metadata`;
 4. paragraph rules (headline repeats, widgets, prompts, teasers, bylines,
    related-story cards, bios, trailing teaser sections):
    :mod:`parsers.boilerplate`;
@@ -61,6 +63,12 @@ MIN_SUMMARY_WORDS = 25  # a feed summary this long stands in for a page we canno
 FEED_SUMMARY_EXTRACTOR = "feed-summary"
 
 FULL_BELOW = 2000  # fast-mode texts shorter than this go through trafilatura's full cascade
+# A page whose <p> elements hold less text than this goes to the full cascade
+# without the fast pass: on two thirds of such pages the fast text is under
+# FULL_BELOW, and the full cascade costs only about 15% more than the fast
+# pass it would repeat.  Same text on all 2,393 corpus pages, trafilatura's
+# time down about 10% (bench/EXTRACTION_TUNING.md, Speed).
+FAST_FIRST_MIN_CHARS = 3000
 # how newsflow calls trafilatura.bare_extraction (metadata: see parsers.metadata);
 # tables are kept: articles whose content is a table (results, prices, polls) lose it otherwise
 # favor_recall: trafilatura keeps more of what it doubts (measured: wcxb-dev
@@ -157,7 +165,9 @@ def full_cascade_reason(doc: Document | None) -> str | None:
     extraction dev pages and 200 benchmark pages the text is identical to
     the full cascade's everywhere (one dev page, a live blog of 578
     characters in fast mode, goes through the full cascade), and the
-    extractor is 12% faster (``bench/extraction.py``, ``bench/pipeline.py``)."""
+    extractor was 12% faster (``bench/extraction.py``, ``bench/pipeline.py``)
+    when the margin was 1,000 characters.  At 2,000 a third of the corpus
+    pages needed both passes, hence ``FAST_FIRST_MIN_CHARS``."""
     if doc is None or not doc.text:
         return "empty"
     if len(doc.text) < FULL_BELOW:
@@ -176,38 +186,44 @@ def full_cascade_reason(doc: Document | None) -> str | None:
 
 def _trafilatura(tree: lxml.html.HtmlElement, url: str) -> Document | None:
     """trafilatura's body: fast mode, then the full cascade when
-    :func:`full_cascade_reason` says the fast result may not be final, then
-    the balanced cascade where the text may be one block of the article
+    :func:`full_cascade_reason` says the fast result may not be final (or
+    the full cascade at once where the page's paragraphs hold less than
+    ``FAST_FIRST_MIN_CHARS``: the fast text would be short), then the
+    balanced cascade where the text may be one block of the article
     (:func:`one_block`, :func:`whole_article`).  (trafilatura copies the
     tree it is given, so every run sees the same.)"""
-    doc = trafilatura.bare_extraction(tree, url=url, fast=True, **TRAFILATURA_OPTIONS)
-    if full_cascade_reason(doc) is not None:
+    paragraphs = page_paragraphs(tree)
+    doc = None
+    if sum(map(len, paragraphs)) >= FAST_FIRST_MIN_CHARS:
+        doc = trafilatura.bare_extraction(tree, url=url, fast=True, **TRAFILATURA_OPTIONS)
+    if doc is None or full_cascade_reason(doc) is not None:
         doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
-    if doc is None or not doc.text or not one_block(tree, doc):
+    if doc is None or not doc.text or not one_block(paragraphs, doc):
         return doc
     balanced = trafilatura.bare_extraction(tree, url=url, **{**TRAFILATURA_OPTIONS, "favor_recall": False})
     return balanced if whole_article(balanced, doc) else doc
-
-
-_COUNT_P = lxml.etree.XPath("count(//body//p)")
 
 
 def _paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
-def one_block(tree: lxml.html.HtmlElement, doc: Document) -> bool:
+def page_paragraphs(tree: lxml.html.HtmlElement) -> list[str]:
+    """The texts of the page's non-empty ``<p>`` elements, spaces folded
+    (one walk over them, shared by both uses in :func:`_trafilatura`)."""
+    return [t for t in (" ".join(p.text_content().split()) for p in tree.iterfind(".//body//p")) if t]
+
+
+def one_block(paragraphs: list[str], doc: Document) -> bool:
     """Whether trafilatura's text may be one block of a longer article (an
     intro, a summary box, one section): the page's ``<p>`` elements
-    outnumber its paragraphs ``ONE_BLOCK_PAGE_PARAGRAPHS`` times over (and
-    are at least ``ONE_BLOCK_MIN_PARAGRAPHS``) and hold
-    ``ONE_BLOCK_PAGE_TEXT`` times its text."""
+    (``paragraphs``, from :func:`page_paragraphs`) outnumber its paragraphs
+    ``ONE_BLOCK_PAGE_PARAGRAPHS`` times over (and are at least
+    ``ONE_BLOCK_MIN_PARAGRAPHS``) and hold ``ONE_BLOCK_PAGE_TEXT`` times its
+    text."""
     n = len(_paragraphs(doc.text))
-    if _COUNT_P(tree) < max(ONE_BLOCK_MIN_PARAGRAPHS, ONE_BLOCK_PAGE_PARAGRAPHS * n):
-        return False  # most pages: no text needed
-    texts = [t for t in (" ".join(p.text_content().split()) for p in tree.iterfind(".//body//p")) if t]
-    return (len(texts) >= max(ONE_BLOCK_MIN_PARAGRAPHS, ONE_BLOCK_PAGE_PARAGRAPHS * n)
-            and sum(map(len, texts)) >= ONE_BLOCK_PAGE_TEXT * len(doc.text))
+    return (len(paragraphs) >= max(ONE_BLOCK_MIN_PARAGRAPHS, ONE_BLOCK_PAGE_PARAGRAPHS * n)
+            and sum(map(len, paragraphs)) >= ONE_BLOCK_PAGE_TEXT * len(doc.text))
 
 
 def whole_article(balanced: Document | None, doc: Document) -> bool:

@@ -152,13 +152,13 @@ def test_fast_mode_first_gives_the_full_cascades_text(site: tuple[DemoSite, dict
     import trafilatura
 
     from parsers.extract import (FULL_BELOW, TRAFILATURA_OPTIONS, _trafilatura, full_cascade_reason, one_block,
-                                 whole_article)
+                                 page_paragraphs, whole_article)
 
     reasons = []
     for url, tree in _pruned_trees(site):
         ours = _trafilatura(tree, url)
         full = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
-        if full is not None and full.text and one_block(tree, full):  # then the balanced cascade's, if whole
+        if full is not None and full.text and one_block(page_paragraphs(tree), full):  # then the balanced cascade's, if whole
             balanced = trafilatura.bare_extraction(tree, url=url, **{**TRAFILATURA_OPTIONS, "favor_recall": False})
             full = balanced if whole_article(balanced, full) else full
         assert (ours.text if ours else None) == (full.text if full else None), url
@@ -204,15 +204,16 @@ def _prose(i: int) -> str:
 
 
 def test_one_block_is_a_small_part_of_the_pages_paragraphs() -> None:
-    from parsers.extract import one_block
+    from parsers.extract import one_block, page_paragraphs
     from parsers.html import parse_tree
 
-    page = parse_tree("<html><body><article>" + "".join(f"<p>{_prose(i)}</p>" for i in range(30))
-                      + "</article></body></html>")
+    page = page_paragraphs(parse_tree("<html><body><article>" + "".join(f"<p>{_prose(i)}</p>" for i in range(30))
+                      + "</article></body></html>"))
     assert one_block(page, _doc([_prose(0), _prose(1)]))  # 2 of the page's 30 paragraphs
     assert not one_block(page, _doc([_prose(i) for i in range(10)]))  # a third of them: the page is not 5x
     assert not one_block(page, _doc([_prose(0), "x " * 2000]))  # the text is not a small part of the page's
-    small = parse_tree("<html><body>" + "".join(f"<p>{_prose(i)}</p>" for i in range(9)) + "</body></html>")
+    small = page_paragraphs(parse_tree("<html><body>" + "".join(f"<p>{_prose(i)}</p>" for i in range(9))
+                                       + "<p> </p>" * 5 + "</body></html>"))  # empty ones do not count
     assert not one_block(small, _doc([_prose(0)]))  # under ten paragraphs on the page
 
 
