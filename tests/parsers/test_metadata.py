@@ -164,3 +164,28 @@ def test_the_h1_headline_leaves_out_its_date_and_the_site_name() -> None:
     t = _tree('<meta property="og:site_name" content="Artlyst"><title>Critics’ Choice: Best UK Art Exhibitions'
               " 2025 – Artlyst - Artlyst</title>", "<h1>Critics’ Choice: Best UK Art Exhibitions 2025 – Artlyst</h1>")
     assert choose_title(t, None, ("Artlyst", "artlyst", "artlyst.com")) == "Critics’ Choice: Best UK Art Exhibitions 2025"
+
+
+def _author_page(before: str, after: str, tail: str = "") -> lxml.html.HtmlElement:
+    prose = "".join(f"<p>Paragraph {i} of the report on the patrols off Tarfaya.</p>" for i in range(3))
+    filler = "".join(f"<p>Paragraph {i} of a long article.</p>" for i in range(80))
+    return parse_tree(f"<html><body><nav>{before}</nav><article><h1>Patrols resume off Tarfaya</h1>{after}{prose}"
+                      f"{filler}{tail}</article></body></html>")
+
+
+def test_the_author_is_the_byline_link_under_the_headline() -> None:
+    from parsers.metadata import author_link, page_metadata
+
+    byline = '<p>By <a href="https://example.org/authors/heloise-dupont-o-neil/">Héloïse Dupont O’Neil</a></p>'
+    assert author_link(_author_page("", byline)) == "Héloïse Dupont O’Neil"
+    # where no meta tag, JSON-LD or byline class names the author
+    assert page_metadata(_author_page("", byline), "https://example.org/a", "en").author == "Héloïse Dupont O’Neil"
+    assert author_link(_author_page("", '<p>By <a href="/author/jdoe">Jane Doe</a></p>')) is None  # not its slug
+    assert author_link(_author_page("", '<p><a href="/authors/">All authors</a></p>')) is None
+    # a menu of columnists before the headline, a blogroll long after it, comments
+    menu = "".join(f'<li><a href="/author/{n.lower().replace(" ", "-")}">{n}</a></li>' for n in ("Ann Lee", "Bo Yu"))
+    assert author_link(_author_page(f"<ul>{menu}</ul>", "")) is None
+    assert author_link(_author_page("", "", f"<ul>{menu}</ul>")) is None
+    comment = '<div class="comment-body"><a href="/author/ann-lee">Ann Lee</a> said</div>'
+    assert author_link(_author_page("", comment)) is None
+    assert author_link(parse_tree(f"<html><body>{byline}</body></html>")) is None  # no headline, no byline under it
