@@ -369,10 +369,7 @@ def author_link(tree: lxml.html.HtmlElement) -> str | None:
     of them printed in the gold's byline; bench/EXTRACTION_TUNING.md).
     Links inside comments, sidebars, widgets and related posts do not
     count."""
-    h1 = _FIRST_H1(tree)
-    if not h1:
-        return None
-    start = _POSITION(h1[0])
+    start: float | None = None  # the <h1>'s position, found once a link passes the slug test
     for a in _AUTHOR_LINKS(tree):
         text = trim(a.text_content())
         if not 2 < len(text) < AUTHOR_MAX_CHARS:
@@ -380,6 +377,11 @@ def author_link(tree: lxml.html.HtmlElement) -> str | None:
         segments = [seg for seg in urlsplit(a.get("href", "")).path.lower().split("/") if seg]
         if _slugs(text).isdisjoint(segments[i + 1] for i in range(len(segments) - 1) if segments[i] in AUTHOR_PATH_WORDS):
             continue
+        if start is None:
+            h1 = _FIRST_H1(tree)
+            if not h1:
+                return None
+            start = _POSITION(h1[0])
         if not 0 < _POSITION(a) - start <= AUTHOR_LINK_REACH or _OUTSIDE_ARTICLE(a):
             continue
         return normalize_authors(None, text) or None
