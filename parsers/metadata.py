@@ -143,15 +143,21 @@ def is_site_heading(h1: lxml.html.HtmlElement) -> bool:
     return False
 
 
+_HEADLINE_EXTRA = lxml.etree.XPath(
+    ".//time | .//a[starts-with(@href, '#comment')] | .//*[contains(@class, 'comment')]"
+    " | .//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::p]")
+
+
 def _headline_text(h1: lxml.html.HtmlElement) -> str:
     """An ``<h1>``'s text without the ``<time>`` some themes print inside it
-    ("Dec 18 2025 Preparing a transition") or a comment counter ("149
-    Comments", a link to ``#comments`` or an element named for them)."""
-    extra = h1.xpath(".//time | .//a[starts-with(@href, '#comment')] | .//*[contains(@class, 'comment')]")
-    if not extra:
+    ("Dec 18 2025 Preparing a transition"), a comment counter ("149
+    Comments", a link to ``#comments`` or an element named for them), or a
+    heading or paragraph nested in it (a theme's "Posted on ... by ..."
+    line left inside an unclosed ``<h1>``)."""
+    if not _HEADLINE_EXTRA(h1):
         return _clean(h1.text_content())
     h1 = copy.deepcopy(h1)  # an h1 is a few elements
-    for el in h1.xpath(".//time | .//a[starts-with(@href, '#comment')] | .//*[contains(@class, 'comment')]"):
+    for el in _HEADLINE_EXTRA(h1):
         if el.getparent() is not None:
             el.drop_tree()  # keeps its tail
     return _clean(h1.text_content())

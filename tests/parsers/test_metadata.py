@@ -85,6 +85,10 @@ def test_labels_and_comment_counts_in_the_h1_are_not_the_headline() -> None:
     assert choose_title(t, None, ()) == "The 5 Top Ads, and How They Get PR"
     t = _tree("<title>Sky-high prices</title>", '<h1>Sky-high prices <span class="comment-bubble">87</span></h1>')
     assert choose_title(t, None, ()) == "Sky-high prices"
+    # a theme's dateline left inside an unclosed h1
+    t = _tree("<title>Patrols resume off Tarfaya | Site</title>", '<h1>Patrols resume off Tarfaya<div></div>'
+              '<h3><span class="posted-on">Posted on <a href="/p">12 May</a> by <a href="/a">ed</a></span></h3></h1>')
+    assert choose_title(t, None, ()) == "Patrols resume off Tarfaya"
     # an h1 that runs on into the standfirst is not taken over the metadata title
     t = _tree('<meta property="og:title" content="The 10 Best Home Improvement ROI Projects | RenoFi">',
               "<h1>Learn which home renovations have the best ROI (return on investment)? <span>Get expert tips on"
