@@ -26,7 +26,6 @@ import copy
 import html
 import logging
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -43,6 +42,8 @@ from trafilatura.metadata import examine_meta, extract_meta_json, extract_title,
 from trafilatura.utils import trim
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS, TITLE_XPATHS
 from trafilatura.settings import Document
+
+from parsers.boilerplate import fold
 
 _log = logging.getLogger(__name__)
 
@@ -243,6 +244,8 @@ def _strip_label(headline: str) -> str:
     if m is None or len(m.group(1).split()) < 3 or len(m.group(2).split()) > SUFFIX_MAX_WORDS:
         return headline
     return m.group(1)
+
+
 _SUFFIX = re.compile(r"^(.*\S)\s+[|–—«-]\s+([^|–—«]+)$")
 
 
@@ -355,12 +358,13 @@ _AUTHOR_LINKS = lxml.etree.XPath(
 
 
 def _slugs(text: str) -> set[str]:
-    """``text`` as sites spell it in a URL: accents folded, lower case,
-    every run of non-alphanumerics a hyphen, apostrophes dropped or not
-    ("sam-obrien", "sam-o-brien")."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    """``text`` as sites spell it in a URL: folded (:func:`parsers.boilerplate.fold`:
+    lower case, accents stripped, apostrophes plain), every run of
+    non-alphanumerics a hyphen, apostrophes dropped or not ("sam-obrien",
+    "sam-o-brien")."""
+    folded = fold(text)
     return {"-".join("".join(c if c.isalnum() else " " for c in variant).split())
-            for variant in (folded, re.sub(r"['’]", "", folded))}
+            for variant in (folded, folded.replace("'", ""))}
 
 
 def author_link(tree: lxml.html.HtmlElement) -> str | None:
