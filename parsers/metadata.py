@@ -31,7 +31,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -44,6 +43,7 @@ from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS, TITLE_XPATH
 from trafilatura.settings import Document
 
 from parsers.boilerplate import fold
+from parsers.urls import split_url
 
 _log = logging.getLogger(__name__)
 
@@ -137,7 +137,9 @@ def is_site_heading(h1: lxml.html.HtmlElement) -> bool:
         href = a.get("href", "").strip()
         if not href or href.startswith(("#", "?")):
             continue  # the page itself
-        parts = urlsplit(href)
+        parts = split_url(href)
+        if parts is None:
+            continue
         path = parts.path.strip("/")
         if not parts.query and "/" not in path and "." not in path and "-" not in path and len(path) <= 20:
             return True
@@ -384,7 +386,10 @@ def author_link(tree: lxml.html.HtmlElement) -> str | None:
         text = trim(a.text_content())
         if not 2 < len(text) < AUTHOR_MAX_CHARS:
             continue
-        segments = [seg for seg in urlsplit(a.get("href", "")).path.lower().split("/") if seg]
+        parts = split_url(a.get("href", ""))
+        if parts is None:
+            continue
+        segments = [seg for seg in parts.path.lower().split("/") if seg]
         if _slugs(text).isdisjoint(segments[i + 1] for i in range(len(segments) - 1) if segments[i] in AUTHOR_PATH_WORDS):
             continue
         if start is None:

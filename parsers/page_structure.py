@@ -35,6 +35,7 @@ import lxml.etree
 import lxml.html
 
 from parsers.boilerplate import norm_line, quick_key
+from parsers.urls import split_url
 
 # Never article text: hidden elements, embedded social posts, captions.
 # (One pass over the elements for the attribute tests, each string test only
@@ -306,8 +307,9 @@ def link_texts(tree: lxml.html.HtmlElement, page_url: str) -> set[str]:
         if not href or href.startswith("#"):
             continue
         if "://" in href or href.startswith("//"):
-            target = urlsplit(href)
-            if target.scheme not in ("http", "https", "") or (target.hostname or "").removeprefix("www.") != host:
+            target = split_url(href)
+            if target is None or target.scheme not in ("http", "https", "") \
+                    or (target.hostname or "").removeprefix("www.") != host:
                 continue
         elif ":" in href.split("/", 1)[0]:  # mailto:, javascript:, tel:
             continue

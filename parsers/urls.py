@@ -9,7 +9,7 @@ and fragments removed; parsers.variants maps AMP and mobile variants
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import courlan
 
@@ -25,13 +25,27 @@ def canonicalize(url: str) -> str:
         return strip_amp_mobile(url.split("#", 1)[0])
 
 
+def split_url(url: str) -> SplitResult | None:
+    """``urlsplit(url)``, or None for a URL urllib cannot split (a mistyped
+    IPv6 host: "http://[x/" raises ValueError), so that one bad link is
+    skipped rather than failing the page, feed or section that holds it."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
 def resolve(base: str, href: str | None) -> str | None:
-    """``href`` made absolute against ``base``; None unless http(s)."""
+    """``href`` made absolute against ``base``; None unless http(s), or when
+    it cannot be parsed (:func:`split_url`)."""
     if not href:
         return None
-    absolute = urljoin(base, href.strip())
-    parts = urlsplit(absolute)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        absolute = urljoin(base, href.strip())
+    except ValueError:
+        return None
+    parts = split_url(absolute)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     return absolute
 

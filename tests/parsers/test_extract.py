@@ -237,3 +237,18 @@ def test_a_long_article_whose_fast_text_is_its_intro_is_extracted_whole() -> Non
     body = gzip.open(SHARED / "extraction-corpus" / "wcxb-dev" / "pages" / "4555.html.gz").read()
     art = extract_page(page("https://example.org/guide", body, charset=None))
     assert isinstance(art, Article) and len(art.text.split("\n\n")) >= 10, art
+
+
+@pytest.mark.parametrize("link", [
+    '<h1><a href="http://[x/">Patrols resume off Tarfaya</a></h1>',  # the site-name h1 test
+    '<h1>Patrols resume off Tarfaya</h1><p>By <a href="http://[x/author/jane-doe">Jane Doe</a></p>',  # author link
+    '<h1>Patrols resume off Tarfaya</h1><p><a href="http://[x/news/other-story">Another story from the coast</a></p>',
+])
+def test_a_link_urllib_cannot_parse_does_not_lose_the_page(link: str) -> None:
+    """"http://[x/" makes urlsplit raise ValueError: the link is skipped, the
+    page extracted."""
+    body = ("<html><head><title>Patrols resume off Tarfaya</title></head><body>" + link
+            + "".join(f"<p>{_prose(i)}</p>" for i in range(6)) + "</body></html>").encode()
+    art = extract_page(page("https://example.org/a", body))
+    assert isinstance(art, Article), art
+    assert art.title == "Patrols resume off Tarfaya"

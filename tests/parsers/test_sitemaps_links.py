@@ -60,3 +60,12 @@ def test_section_page_article_links() -> None:
         "https://www.ex.example/2021/04/11/morocco-interpol-operation",
         "https://www.ex.example/politics/some-long-story-about-the-border-today",
     ]
+
+
+def test_a_link_urllib_cannot_parse_is_skipped_not_the_page() -> None:
+    html = ('<html><head><link rel="alternate" type="application/rss+xml" href="http://[f/feed"></head><body>'
+            '<a href="http://[x/2026/05/12/patrols-resume-off-tarfaya-today">x</a>'
+            '<a href="/2026/05/12/patrols-resume-off-tarfaya-again">y</a></body></html>')
+    assert feed_links(html, "https://example.org/") == []
+    assert article_links(html, "https://example.org/news/") == [
+        "https://example.org/2026/05/12/patrols-resume-off-tarfaya-again"]
