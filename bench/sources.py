@@ -27,7 +27,13 @@ What it does
        shared machine's stolen time slows both alike); each run's ratio is
        its end-to-end pages/s over its floor's, and the median of the runs'
        ratios is reported.
-    5. **Accounting.**  Every page served must end as an article (its URL in
+    5. **Quality.**  The first run's warehouse is scored against the pages'
+       gold as a user would read it (``quality``): each page's article, by
+       its URL, under its set's convention (``bench/extraction.py``), a
+       dropped page counting as empty.  It is ``bench/extraction.py``'s
+       figure after the whole pipeline (HTTP decoding, the feed entry, site
+       rules, deduplication); ``--no-quality`` skips it.
+    6. **Accounting.**  Every page served must end as an article (its URL in
        ``articles.url`` or ``article_urls``) or as a drop with a reason
        (``drops.url``); ``lost_pages`` counts the others.  ``internal_errors``
        counts drops whose reason is ``internal_error`` or ``worker_crashed``.
@@ -35,7 +41,8 @@ What it does
 The last line is one JSON object: ``sources``, ``pages``, ``run_status``,
 ``lost_pages``, ``internal_errors``, ``pages_per_s``,
 ``trafilatura_pages_per_s``, ``ratio_to_trafilatura``, ``discover_share``,
-``learn_rules_share`` and ``stage_seconds``.
+``learn_rules_share``, ``stage_seconds``, and ``warehouse_f1`` (pooled)
+and ``warehouse_f1_<set>``.
 """
 
 from __future__ import annotations
@@ -64,6 +71,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 import corpus  # noqa: E402  (bench/, beside this file)
+import extraction  # noqa: E402
 import pipeline  # noqa: E402
 
 RATE_LIMIT = 5.0
@@ -233,12 +241,63 @@ def facts(db: Path, served: set[str]) -> dict[str, Any]:
             "internal_errors": reasons.get("internal_error", 0) + reasons.get("worker_crashed", 0)}
 
 
+_SERVED_PATH = re.compile(r"/p/([^/]+)/([^/]+)\.html$")
+
+
+def quality(db: Path, shared: Path, served: set[str]) -> dict[str, dict[str, Any]]:
+    """Body F1 per set of what the warehouse holds, as a user would read
+    it: each served page's article (by ``articles.url`` or
+    ``article_urls``) scored against its gold with
+    ``../shared/eval/score_bodies.py``, under the set's convention
+    (``extraction.HEADLINE_SETS``: title, standfirst and text; else the
+    text).  A page without an article (dropped) counts as empty.  This is
+    ``bench/extraction.py``'s figure after the whole pipeline: fetch,
+    decoding from the HTTP response, the feed entry, site rules and
+    deduplication."""
+    import duckdb
+
+    scorer = extraction.load_scorer(shared.parent)
+    gold = {p.key: p.gold for p in extraction.load_pages(shared.parent, extraction.SETS)}
+    read = db.with_name(f"{db.stem}.read{db.suffix}")
+    con = duckdb.connect(str(read if read.exists() else db), read_only=True)
+    try:
+        rows = {aid: (title, standfirst, text) for aid, title, standfirst, text in con.execute(
+            "SELECT article_id, title, standfirst, text FROM articles").fetchall()}
+        by_url = {u: aid for u, aid in con.execute(
+            "SELECT url, article_id FROM article_urls UNION ALL SELECT url, article_id FROM articles").fetchall()}
+    finally:
+        con.close()
+    preds: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for url in served:
+        m = _SERVED_PATH.search(url)
+        if m is None or f"{m.group(1)}/{m.group(2)}" not in gold:
+            continue
+        key, name = f"{m.group(1)}/{m.group(2)}", m.group(1)
+        title, standfirst, text = rows.get(by_url.get(url, ""), (None, None, ""))
+        parts = (title, standfirst, text) if name in extraction.HEADLINE_SETS else (text,)
+        preds[name].append((key, "\n".join(x for x in parts if x)))
+    out: dict[str, dict[str, Any]] = {}
+    everything: tuple[list[dict], list[dict]] = ([], [])
+    for name in [s for s in extraction.SETS if s in preds]:
+        g = [{**gold[k], "id": k} for k, _ in preds[name]]
+        p = [{"id": k, "body": body} for k, body in preds[name]]
+        res = scorer.score(g, p)
+        out[name] = {"pages": len(g), "f1": res["f1"], "empty": res["empty_pages"]}
+        everything[0].extend(g)
+        everything[1].extend(p)
+    res = scorer.score(*everything)
+    out["pooled"] = {"pages": len(everything[0]), "f1": res["f1"], "empty": res["empty_pages"]}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--replicate", type=int, default=1, help="host names per site (default 1)")
     ap.add_argument("--reps", type=int, default=3, help="runs; medians are reported")
     ap.add_argument("--limit", type=int, default=None, help="only the first N pages (quick runs)")
     ap.add_argument("--shared", type=Path, default=corpus.SHARED)
+    ap.add_argument("--no-quality", action="store_true",
+                    help="skip scoring the first run's warehouse against the gold (about 20 s)")
     ap.add_argument("--workdir", default=None, help="make the work folder here and keep it (logs, sources.toml)")
     args = ap.parse_args(argv)
     if args.replicate < 1 or args.reps < 1:
@@ -279,13 +338,16 @@ def main(argv: list[str] | None = None) -> int:
             if m.returncode != 0:
                 raise SystemExit(f"newsflow ingest exited {m.returncode}; see {logs}")
             f = facts(db, served)
+            if rep == 0 and not args.no_quality:
+                f["quality"] = quality(db, args.shared, served)
             fl = floor(pages)
             f.update(wall=m.wall_s, pages_per_s=f["fetched"] / m.wall_s, floor=fl)
             runs.append(f)
             log(f"run {rep + 1}: {f['status']}, {f['fetched']:,} pages fetched in {m.wall_s:.1f} s "
                 f"({f['pages_per_s']:.1f} pages/s; floor {fl:.1f}), {f['loaded']:,} loaded, "
                 f"{len(f['lost'])} lost, {f['internal_errors']} internal errors")
-            shutil.rmtree(db.parent, ignore_errors=True)
+            if not (args.workdir and rep == 0):  # --workdir keeps the first run's warehouse
+                shutil.rmtree(db.parent, ignore_errors=True)
     finally:
         stop.set()
         if server is not None:
@@ -307,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {k:<12} {v:>8.2f}  {v / total:>6.1%}")
     drops = runs[-1]["drops"]
     print("drops of the last run: " + ", ".join(f"{k} {v}" for k, v in drops.most_common()))
+    if "quality" in runs[0]:
+        print("\nbody F1 of what the first run's warehouse holds (4-gram shingles; a dropped page is empty):")
+        for name, q in runs[0]["quality"].items():
+            print(f"  {name:<16} {q['pages']:>5} pages  F1 {q['f1']:.4f}  empty {q['empty']}")
     if runs[-1]["lost"]:
         print("lost pages (last run): " + ", ".join(sorted(runs[-1]["lost"])[:10]))
     out = {
@@ -320,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
         "learn_rules_share": round(stages.get("learn_rules", 0.0) / total, 4),
         "stage_seconds": stages,
     }
+    for name, q in runs[0].get("quality", {}).items():
+        out["warehouse_f1" if name == "pooled" else f"warehouse_f1_{extraction._snake(name)}"] = round(q["f1"], 4)
     print(f"\nend to end {pps:.1f} pages/s, bare trafilatura {fl:.1f} pages/s on one core (medians); the runs' ratios' "
           f"median {out['ratio_to_trafilatura']:.2f}x; discover {out['discover_share']:.1%} and learn-rules {out['learn_rules_share']:.1%} of the run")
     if args.workdir:

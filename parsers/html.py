@@ -15,7 +15,9 @@ cleanly we take windows-1252, the web's default for unlabelled pages.
 from __future__ import annotations
 
 import codecs
+import ipaddress
 import re
+from urllib.parse import SplitResult
 
 import charset_normalizer
 import lxml.etree
@@ -24,7 +26,7 @@ from bs4.dammit import EncodingDetector
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from newsflow.errors import ExtractError
-from parsers.urls import resolve
+from parsers.urls import resolve, split_url
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _LATIN_SINGLE_BYTE = {"cp1250", "cp1252", "cp1254", "cp1257", "iso8859_1", "iso8859_2", "iso8859_9",
@@ -179,16 +181,74 @@ def _trafilatura_tree(text: str) -> lxml.html.HtmlElement | None:
     return tree
 
 
+_CANONICAL = lxml.etree.XPath('//head/link[contains(concat(" ", normalize-space(translate(@rel, "CANONICAL", '
+                              '"canonical")), " "), " canonical ")]/@href')
+_OG_URL = lxml.etree.XPath('//head/meta[@property="og:url"]/@content')
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def plausible_host(host: str | None) -> bool:
+    """Whether ``host`` can be a public site's name: an IP address, or a
+    domain name of two labels or more (letters, digits, hyphens; IDNA for
+    others).  A canonical link built by a broken template names hosts like
+    "packing-list-backpacking-trip", "localhost" or
+    "blog.example.fr%2farticles%2f...".  (courlan's ``domain_filter``, which
+    trafilatura ships, also rejects real hosts whose first label is a number,
+    such as 163.com, so it is not used here.)"""
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        name = host.rstrip(".").encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = name.split(".")
+    return len(labels) >= 2 and all(_HOST_LABEL.match(label) for label in labels)
+
+
+def _front_page(parts: SplitResult) -> bool:
+    return parts.path in ("", "/") and not parts.query
+
+
+def _ancestor(a: SplitResult, b: SplitResult) -> bool:
+    """Whether ``a`` is a folder above ``b`` on the same host (a blog's home
+    above one of its posts)."""
+    if a.query or a.hostname is None or b.hostname is None \
+            or a.hostname.removeprefix("www.") != b.hostname.removeprefix("www."):
+        return False
+    folder = a.path.rstrip("/") + "/"
+    return b.path.startswith(folder) and b.path.rstrip("/") != a.path.rstrip("/")
+
+
 def canonical_link(tree: lxml.html.HtmlElement, page_url: str) -> str | None:
-    """``<link rel=canonical>``, else ``og:url``, made absolute."""
-    for href in tree.xpath('//head/link[contains(concat(" ", normalize-space(translate(@rel, "CANONICAL", "canonical")), " "), " canonical ")]/@href'):
-        url = resolve(page_url, str(href))
-        if url:
-            return url
-    for content in tree.xpath('//head/meta[@property="og:url"]/@content'):
-        url = resolve(page_url, str(content))
-        if url:
-            return url
+    """``<link rel=canonical>``, else ``og:url``, made absolute, the first
+    that can be the page's own address:
+
+    - its host is a plausible public name (:func:`plausible_host`);
+    - it is not the site's front page, unless the page was fetched from
+      its front page: a theme that gives every post the home page as its
+      canonical would otherwise make all of a site's articles one;
+    - it is not a folder above another of the page's canonical links (a
+      blog printing its home before the post's own link).
+
+    None when there is no such link: the page's own URL stands."""
+    page = split_url(page_url)
+    candidates = []
+    for value in [*_CANONICAL(tree), *_OG_URL(tree)]:
+        url = resolve(page_url, str(value))
+        parts = split_url(url) if url else None
+        if parts is not None and plausible_host(parts.hostname):
+            candidates.append((url, parts))
+    for url, parts in candidates:
+        if _front_page(parts) and not (page is not None and _front_page(page)):
+            continue
+        if any(_ancestor(parts, other) for _, other in candidates):
+            continue
+        return url
     return None
 
 

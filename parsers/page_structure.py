@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult
 
 import lxml.etree
 import lxml.html
 
 from parsers.boilerplate import norm_line, quick_key
-from parsers.urls import split_url
+from parsers.urls import resolve, split_url
 
 # Never article text: hidden elements, embedded social posts, captions.
 # (One pass over the elements for the attribute tests, each string test only
@@ -291,13 +290,24 @@ def key_points(tree: lxml.html.HtmlElement, html: str) -> list[str]:
     return []
 
 
-def link_texts(tree: lxml.html.HtmlElement, page_url: str) -> set[str]:
+def _address(parts: SplitResult) -> tuple[str, str]:
+    return (parts.hostname or "").removeprefix("www."), parts.path.rstrip("/")
+
+
+def link_texts(tree: lxml.html.HtmlElement, page_url: str, *also: str) -> set[str]:
     """:func:`parsers.boilerplate.quick_key` forms of the texts of the body's
-    links to other pages of the same site (relative, or to the page's host),
-    of ``LINK_MIN_WORDS`` words or more: a paragraph that is nothing but one
-    of them is a related-story card.  Links to a section of the page (a
-    table of contents) and to other sites (a list of resources) are text."""
-    host = (urlsplit(page_url).hostname or "").removeprefix("www.")
+    links to other pages of the same site (relative, or to the host of
+    ``page_url`` or of any URL in ``also``), of ``LINK_MIN_WORDS`` words or
+    more: a paragraph that is nothing but one of them is a related-story
+    card.  Links to a section of the page (a table of contents), to the page
+    itself (a headline linked to its permalink) and to other sites (a list
+    of resources) are text.
+
+    ``also`` takes the page's canonical URL: a page fetched from another
+    host than the one it names (a mirror, a CDN or AMP host, an archive, a
+    proxy) links to its site by that name, with absolute URLs."""
+    own = {_address(parts) for parts in map(split_url, (page_url, *also)) if parts is not None}
+    hosts = {host for host, _ in own}
     out: set[str] = set()
     for a in _LINKS(tree):
         key = quick_key(a.text_content())
@@ -306,12 +316,12 @@ def link_texts(tree: lxml.html.HtmlElement, page_url: str) -> set[str]:
         href = (a.get("href") or "").strip()
         if not href or href.startswith("#"):
             continue
-        if "://" in href or href.startswith("//"):
-            target = split_url(href)
-            if target is None or target.scheme not in ("http", "https", "") \
-                    or (target.hostname or "").removeprefix("www.") != host:
-                continue
-        elif ":" in href.split("/", 1)[0]:  # mailto:, javascript:, tel:
+        target = resolve(page_url, href)  # None for mailto:, javascript:, tel: and what cannot be parsed
+        parts = split_url(target) if target else None
+        if parts is None:
+            continue
+        address = _address(parts)
+        if address[0] not in hosts or address in own:
             continue
         out.add(key)
     return out

@@ -252,3 +252,16 @@ def test_a_link_urllib_cannot_parse_does_not_lose_the_page(link: str) -> None:
     art = extract_page(page("https://example.org/a", body))
     assert isinstance(art, Article), art
     assert art.title == "Patrols resume off Tarfaya"
+
+
+def test_posts_whose_canonical_link_is_the_home_page_stay_distinct_articles() -> None:
+    body = "".join(f"<p>Paragraph {n}: the interior ministry said on Monday that the new reception centre would "
+                   "open in May, and that it would house up to 400 people while their cases are examined.</p>"
+                   for n in ("one", "two", "three"))
+    html = ('<html><head><link rel="canonical" href="https://blog.example/"><title>{t}</title></head>'
+            '<body><article><h1>{t}</h1>' + body + '</article></body></html>')
+    a = extract_page(page("https://blog.example/2025/05/one", html.format(t="One").encode()))
+    b = extract_page(page("https://blog.example/2025/05/two", html.format(t="Two").encode()))
+    assert isinstance(a, Article) and isinstance(b, Article)
+    assert (a.canonical_url, b.canonical_url) == ("https://blog.example/2025/05/one", "https://blog.example/2025/05/two")
+    assert a.article_id != b.article_id

@@ -59,3 +59,45 @@ def test_elements_are_html_elements_with_their_methods() -> None:
     assert isinstance(p, lxml.html.HtmlElement) and p.text_content() == "One two"
     p.find("b").drop_tag()
     assert lxml.html.tostring(p) == b"<p>One two</p>"
+
+
+def _head(tags: str) -> lxml.html.HtmlElement:
+    tree = parse_tree(f"<html><head>{tags}</head><body><p>text</p></body></html>")
+    assert tree is not None
+    return tree
+
+
+def test_canonical_link_is_the_page_s_own_address() -> None:
+    from parsers.html import canonical_link
+
+    post = "https://blog.example/2025/05/post"
+    assert canonical_link(_head('<link rel="canonical" href="/2025/05/post">'), post) == post
+    assert canonical_link(_head(f'<meta property="og:url" content="{post}">'), "http://127.0.0.1:8080/p") == post
+    # a theme that gives every post the home page: the next candidate, else the page's own URL
+    assert canonical_link(_head(f'<link rel="canonical" href="https://blog.example">'
+                                f'<meta property="og:url" content="{post}">'), post) == post
+    assert canonical_link(_head('<link rel="canonical" href="https://blog.example/">'), post) is None
+    assert canonical_link(_head('<link rel="canonical" href="https://blog.example/">'),
+                          "https://blog.example/") == "https://blog.example/"  # the front page itself
+    # the blog's home printed before the post's own link
+    assert canonical_link(_head('<link rel="canonical" href="https://blog.example/tom/">'
+                                '<link rel="canonical" href="https://blog.example/tom/windows/hotspot.asp">'),
+                          "https://blog.example/x") == "https://blog.example/tom/windows/hotspot.asp"
+    # the same path with and without its trailing slash is one page, not a folder above it
+    assert canonical_link(_head('<link rel="canonical" href="https://site.example/guide">'
+                                '<meta property="og:url" content="https://site.example/guide/">'),
+                          "https://site.example/guide") == "https://site.example/guide"
+    # hosts a broken template makes up
+    for bad in ("http://packing-list-backpacking-trip", "https://localhost:3000/post",
+                "https://blog.example%2Farticles%2F2025-post"):
+        assert canonical_link(_head(f'<link rel="canonical" href="{bad}">'), post) is None, bad
+
+
+def test_plausible_host() -> None:
+    from parsers.html import plausible_host
+
+    for host in ("163.com", "news.example", "127.0.0.1", "::1", "xn--mller-kva.de", "müller.de", "example.com."):
+        assert plausible_host(host), host
+    for host in (None, "", "localhost", "packing-list-backpacking-trip", "blog.example%2farticles",
+                 "-bad.example", "a..example"):
+        assert not plausible_host(host), host

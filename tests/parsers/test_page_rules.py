@@ -129,6 +129,36 @@ def test_related_story_cards_are_links_to_the_site_itself() -> None:
     assert link_texts(tree, "https://news.example/a") == {"centre opening delayed again", "ministers meet in rabat"}
 
 
+def test_links_to_the_canonical_host_are_the_site_s_own() -> None:
+    from parsers.html import parse_tree
+    from parsers.page_structure import link_texts
+
+    tree = parse_tree('<html><body><a href="https://www.news.example/b">Ministers meet in Rabat</a>'
+                      '<a href="https://other.example/x">Guide to asylum law</a></body></html>')
+    assert link_texts(tree, "http://127.0.0.1:8080/a") == set()
+    assert link_texts(tree, "http://127.0.0.1:8080/a", "https://news.example/a") == {"ministers meet in rabat"}
+    assert link_texts(tree, "http://127.0.0.1:8080/a", "http://[x/") == set()  # an unparseable URL adds no host
+    # the headline linked to the page's own permalink is not a card
+    tree = parse_tree('<html><body><h2><a href="https://news.example/2024/05/centre/">Centre opening delayed again'
+                      '</a></h2><a href="2024/05/rabat">Ministers meet in Rabat</a></body></html>')
+    assert link_texts(tree, "https://news.example/2024/05/centre") == {"ministers meet in rabat"}
+    assert link_texts(tree, "http://127.0.0.1:8080/p/1.html", "https://news.example/2024/05/centre") \
+        == {"ministers meet in rabat"}
+
+
+def test_a_page_fetched_from_another_host_loses_its_related_cards_by_its_canonical_url() -> None:
+    card = "Ministers meet in Rabat to discuss the new border agreement"
+    html = f"""<html><head><link rel="canonical" href="https://news.example/a"></head><body><article>
+        <h1>Centre to open</h1><p>{P1}</p><p>{P2}</p>
+        <p><a href="https://news.example/2024/05/rabat">{card}</a></p><p>{P3}</p></article></body></html>"""
+    url = "http://mirror.example/a"  # a mirror, CDN or proxy: the card links to the site by its own name
+    a = extract_page(Page(url=url, final_url=url, source="s", status=200, content_type="text/html",
+                          charset="utf-8", body=html.encode(), fetched_at=FETCHED), "en")
+    assert isinstance(a, Article), a
+    assert a.text == "\n\n".join([P1, P2, P3])
+    assert [(r.rule, r.text) for r in a.removed if r.rule != "headline_repeat"] == [("related_link", card)]
+
+
 def test_comments_section_is_cut_from_its_heading_on() -> None:
     for heading in ("12 Comments", "3 Responses to “Reception centre to open in May”", "Leave a Reply",
                     "Comments (7)", "The comments to this entry are closed.", "Laisser un commentaire"):
