@@ -15,7 +15,8 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 CONTRACT = {
     "articles": ["article_id", "url", "canonical_url", "source", "site", "title", "authors", "published_at",
-                 "fetched_at", "language", "text", "word_count", "content_hash", "story_id", "duplicate_of"],
+                 "fetched_at", "language", "text", "word_count", "content_hash", "story_id", "duplicate_of",
+                 "standfirst", "published_date"],
     "article_topics": ["article_id", "topic", "score", "evidence"],
     "stories": ["story_id", "title", "first_seen_at", "last_seen_at", "article_count", "source_count"],
     "fetch_log": ["run_id", "source", "url", "fetched_at", "status", "error", "bytes", "elapsed_ms"],

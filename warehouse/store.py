@@ -55,7 +55,7 @@ ARTICLE_SCHEMA = pa.schema([
     ("content_hash", pa.string()), ("story_id", pa.string()), ("duplicate_of", pa.string()),
     ("http_status", pa.int32()), ("extractor", pa.string()), ("run_id", pa.string()),
     ("removed", pa.list_(pa.struct([("rule", pa.string()), ("text", pa.string())]))),
-    ("standfirst", pa.string()),
+    ("standfirst", pa.string()), ("published_date", pa.date32()),
 ])
 TOPIC_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("topic", pa.string()), ("score", pa.float64()),
@@ -532,7 +532,9 @@ class Warehouse:
                         " FROM articles a JOIN new_updates u USING (article_id)", [now])
                     con.execute(
                         "UPDATE articles SET url = u.url, title = u.title, authors = u.authors,"
-                        " published_at = coalesce(u.published_at, articles.published_at), fetched_at = u.fetched_at,"
+                        " published_at = coalesce(u.published_at, articles.published_at),"
+                        " published_date = CASE WHEN u.published_at IS NULL THEN articles.published_date"
+                        " ELSE u.published_date END, fetched_at = u.fetched_at,"
                         " language = u.language, text = u.text, word_count = u.word_count,"
                         " content_hash = u.content_hash, http_status = u.http_status, extractor = u.extractor,"
                         " run_id = u.run_id, removed = u.removed, standfirst = u.standfirst"
@@ -604,8 +606,9 @@ class Warehouse:
         with self.connect(read_only=True) as con:
             target = str(out / "articles").replace("'", "''")
             con.execute(
-                "COPY (SELECT * EXCLUDE (removed), CAST(timezone('UTC', coalesce(published_at, fetched_at)) AS DATE)"
-                f" AS published_date FROM articles_with_topics) TO '{target}'"
+                "COPY (SELECT * EXCLUDE (removed, published_date),"
+                " coalesce(published_date, CAST(timezone('UTC', fetched_at) AS DATE)) AS published_date"
+                f" FROM articles_with_topics) TO '{target}'"
                 " (FORMAT parquet, PARTITION_BY (published_date), OVERWRITE_OR_IGNORE)")
             counts["articles"] = _count(con, "articles")
             for name in ("article_topics", "stories"):
@@ -658,6 +661,8 @@ def _article_table(articles: Sequence[Article], run_id: str) -> pa.Table:
              "language", "text", "content_hash", "story_id", "duplicate_of", "http_status", "extractor", "standfirst")
     cols: dict[str, Any] = {name: [getattr(a, name) for a in articles] for name in plain}
     cols["authors"] = [list(a.authors) for a in articles]
+    # the day in the page's own offset: published_at is stored as an instant (migration 016)
+    cols["published_date"] = [a.published_at.date() if a.published_at else None for a in articles]
     cols["word_count"] = [len(a.text.split()) for a in articles]
     cols["run_id"] = [run_id] * len(articles)
     cols["removed"] = [[{"rule": r.rule, "text": r.text} for r in a.removed] for a in articles]

@@ -73,6 +73,40 @@ def test_published_at_is_a_timestamp_with_time_zone(tmp_path: Path) -> None:
     assert str(rows[0][1]) == "2021-04-11 14:02:00"
 
 
+def test_published_date_is_the_day_the_page_prints(tmp_path: Path) -> None:
+    """18:00 in California on the 12th is the 13th in UTC: published_at is the
+    instant, published_date the page's own day; an update without a date
+    keeps both."""
+    from datetime import timedelta, timezone
+
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    local = datetime(2020, 4, 12, 18, 0, tzinfo=timezone(timedelta(hours=-7)))
+    wh.load("r1", [replace(art("a"), published_at=local), replace(art("b"), published_at=None)], [], [], [], [], "v")
+    _, rows = wh.query("SELECT article_id, published_at AT TIME ZONE 'UTC', published_date FROM articles ORDER BY 1")
+    assert [(a, str(t), str(d)) for a, t, d in rows] == [("a", "2020-04-13 01:00:00", "2020-04-12"),
+                                                         ("b", "None", "None")]
+    newer = replace(art("a", "second text"), published_at=None, fetched_at=datetime(2026, 11, 29, tzinfo=UTC))
+    wh.load("r2", [], [], [], [], [], "v", updates=[newer])
+    _, rows = wh.query("SELECT text, published_date FROM articles WHERE article_id = 'a'")
+    assert [(t, str(d)) for t, d in rows] == [("second text", "2020-04-12")]
+
+
+def test_migration_016_gives_older_rows_their_utc_day(tmp_path: Path) -> None:
+    from warehouse import migrate
+
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    migrate.apply(con, upto=15)
+    con.execute("INSERT INTO articles (article_id, url, canonical_url, source, site, text, word_count, content_hash,"
+                " story_id, fetched_at, published_at) VALUES ('a', 'u', 'c', 's', 'x', 't', 1, 'h', 'a',"
+                " TIMESTAMPTZ '2026-11-28 12:00:00+00', TIMESTAMPTZ '2020-04-12 18:00:00-07')")
+    migrate.apply(con)
+    assert str(con.execute("SELECT published_date FROM articles").fetchone()[0]) == "2020-04-13"
+    assert "published_date" in [r[0] for r in con.execute("DESCRIBE articles_with_topics").fetchall()]
+    con.close()
+
+
 def test_reading_a_missing_warehouse_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WarehouseError, match="no warehouse at"):
         Warehouse(tmp_path / "none.duckdb").query("SELECT 1")
