@@ -69,6 +69,8 @@ BIO_MAX_WORDS = 120
 SECTION_MAX_WORDS = 6  # a section heading is a few words
 SECTION_MIN_SHARE = 0.5  # ...and starts a teaser block only in the second half of the text
 MIN_ARTICLE_WORDS = 40  # the article before a comments heading (extract.MIN_WORDS: a page's minimum)
+COPYRIGHT_TAIL = 3  # a site's copyright notice sits among the last paragraphs
+COPYRIGHT_MAX_WORDS = 40
 
 # Share-widget headings: boilerplate wherever they appear.
 SHARE_PHRASES = (
@@ -188,6 +190,11 @@ _BYLINE_RE = re.compile("|".join(BYLINE_PATTERNS), re.IGNORECASE)
 _LABEL_RE = re.compile(r"^(?:" + "|".join(LABEL_PATTERNS) + r")$", re.IGNORECASE)
 _SECTION_RE = re.compile(r"^(?:" + "|".join(SECTION_HEADINGS) + r")\s*[:.!»>]?$", re.IGNORECASE)
 _COMMENTS_RE = re.compile(r"^(?:" + "|".join(COMMENT_HEADINGS) + r")\s*:?$", re.IGNORECASE)
+# "© 2012 The Associated Press. All rights reserved. ...", "Copyright 2011
+# Thomson Reuters": opens with the sign or the word, and gives a year or the
+# reservation (so a heading "Copyright law in Europe" stays).
+_COPYRIGHT_RE = re.compile(r"^\s*(?:©|\(c\)|copyright\b)", re.IGNORECASE)
+_COPYRIGHT_CLAIM_RE = re.compile(r"\b(?:19|20)\d\d\b|all rights reserved|tous droits reserves", re.IGNORECASE)
 _BIO_ROLE_ANYWHERE_RE = re.compile(r"\b(?:is|was|has been|serves as) " + BIO_ROLES, re.IGNORECASE)
 _BIO_VERB_RE = re.compile(r"\b(?:covers|writes (?:about|for)|reports on|based in|follow (?:him|her|them|\w+) on)\b",
                           re.IGNORECASE)
@@ -355,7 +362,21 @@ def clean_paragraphs(paragraphs: Sequence[str], title: str | None, *,
             continue
         kept.append(text)
     kept = _cut_comments(_cut_related_section(kept, removed), removed)
-    return _drop_tail_bios(kept, removed, author_names), removed
+    return _drop_tail_copyright(_drop_tail_bios(kept, removed, author_names), removed), removed
+
+
+def _drop_tail_copyright(kept: list[str], removed: list[Removal]) -> list[str]:
+    """The site's copyright notice among the last ``COPYRIGHT_TAIL``
+    paragraphs (never the first paragraph)."""
+    tail_start = max(len(kept) - COPYRIGHT_TAIL, 1)
+    out = kept[:tail_start]
+    for text in kept[tail_start:]:
+        if _words(text) <= COPYRIGHT_MAX_WORDS and _COPYRIGHT_RE.search(text) \
+                and _COPYRIGHT_CLAIM_RE.search(fold(text)):
+            removed.append(Removal("copyright_line", text))
+        else:
+            out.append(text)
+    return out
 
 
 def _drop_tail_bios(kept: list[str], removed: list[Removal], author_names: Sequence[str]) -> list[str]:
@@ -427,6 +448,7 @@ RULE_DOCS = {
     "related_link": "a paragraph that is exactly the text of a link (a related-story card)",
     "author_bio": "an author biography around the article",
     "related_section": "a trailing 'More from …' / 'Most read' block",
+    "copyright_line": "the site's copyright notice ('© 2012 The Associated Press. All rights reserved.') among the last paragraphs",
     "comments_section": "the readers' comments and the comment form, from their heading ('12 Comments', 'Leave a Reply') on",
     "site_boilerplate": "a paragraph repeated across many articles of this source (learned per site)",
 }

@@ -63,3 +63,21 @@ def test_read_more_inside_a_sentence_is_not_a_teaser() -> None:
     line = "Readers who want to read more: the full report is published on the ministry's website today."
     text, _ = clean_text(line, None)
     assert text == line
+
+
+def test_the_site_s_copyright_notice_at_the_end_goes() -> None:
+    body = ["The ministry said the new centre would open in May and house up to 400 people.",
+            "Aid groups said the centre was a step forward, though they questioned its size.",
+            "Officials expect the first families to arrive in the spring."]
+    for notice in ("© 2012 The Associated Press. All rights reserved. This material may not be published, "
+                   "broadcast, rewritten or redistributed.", "Copyright 2011 Thomson Reuters. Click for restrictions.",
+                   "(c) Le Desk — Tous droits réservés"):
+        text, removed = clean_text("\n".join(body + [notice]), None)
+        assert text == "\n\n".join(body), notice
+        assert [(r.rule, r.text) for r in removed] == [("copyright_line", notice)]
+    # a heading or a sentence about copyright, or a notice in the middle of the text, is article text
+    for kept in (body[:1] + ["Copyright law in Europe"] + body[1:],
+                 body[:1] + ["© 2012 The Associated Press. All rights reserved."] + body[1:] + body,
+                 body + ["Copyrighted works from 1925 entered the public domain this year."]):
+        text, removed = clean_text("\n".join(kept), None)
+        assert text == "\n\n".join(kept) and removed == [], kept
