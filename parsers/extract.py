@@ -32,6 +32,7 @@ removal): ``bench/EXTRACTION_TUNING.md``.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 import lxml.etree
@@ -83,8 +84,11 @@ TRAFILATURA_OPTIONS = {"include_comments": False, "with_metadata": False, "inclu
 ONE_BLOCK_MIN_PARAGRAPHS = 10
 ONE_BLOCK_PAGE_PARAGRAPHS = 5
 ONE_BLOCK_PAGE_TEXT = 3
+ONE_BLOCK_PAGE_TEXT_ALONE = 5  # ...or this many times its text, whatever the count (long paragraphs)
 ONE_BLOCK_GAIN = 5
+ONE_BLOCK_TEXT_GAIN = 4  # ...or this many times its text, whatever the count
 ONE_BLOCK_SHORT_LINES = 0.5
+ONE_BLOCK_HOLDS = 0.5  # the balanced text holds this share of the text's word 4-grams
 
 
 def _summary_text(summary: str | None) -> str | None:
@@ -216,30 +220,51 @@ def page_paragraphs(tree: lxml.html.HtmlElement) -> list[str]:
 
 def one_block(paragraphs: list[str], doc: Document) -> bool:
     """Whether trafilatura's text may be one block of a longer article (an
-    intro, a summary box, one section): the page's ``<p>`` elements
-    (``paragraphs``, from :func:`page_paragraphs`) outnumber its paragraphs
-    ``ONE_BLOCK_PAGE_PARAGRAPHS`` times over (and are at least
-    ``ONE_BLOCK_MIN_PARAGRAPHS``) and hold ``ONE_BLOCK_PAGE_TEXT`` times its
-    text."""
-    n = len(_paragraphs(doc.text))
-    return (len(paragraphs) >= max(ONE_BLOCK_MIN_PARAGRAPHS, ONE_BLOCK_PAGE_PARAGRAPHS * n)
-            and sum(map(len, paragraphs)) >= ONE_BLOCK_PAGE_TEXT * len(doc.text))
+    intro, a summary box, one section): the page has at least
+    ``ONE_BLOCK_MIN_PARAGRAPHS`` ``<p>`` elements (``paragraphs``, from
+    :func:`page_paragraphs`), and they outnumber the text's paragraphs
+    ``ONE_BLOCK_PAGE_PARAGRAPHS`` times over and hold ``ONE_BLOCK_PAGE_TEXT``
+    times its text, or hold ``ONE_BLOCK_PAGE_TEXT_ALONE`` times its text
+    (an article of long paragraphs)."""
+    if len(paragraphs) < ONE_BLOCK_MIN_PARAGRAPHS:
+        return False
+    n, size, page_text = len(_paragraphs(doc.text)), len(doc.text), sum(map(len, paragraphs))
+    return ((len(paragraphs) >= ONE_BLOCK_PAGE_PARAGRAPHS * n and page_text >= ONE_BLOCK_PAGE_TEXT * size)
+            or page_text >= ONE_BLOCK_PAGE_TEXT_ALONE * size)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _four_grams(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text)
+    return {tuple(words[i:i + 4]) for i in range(len(words) - 3)}
 
 
 def whole_article(balanced: Document | None, doc: Document) -> bool:
     """Whether the balanced cascade's text is the article ``doc`` held one
-    block of: ``ONE_BLOCK_GAIN`` times its paragraphs (at least
-    ``ONE_BLOCK_MIN_PARAGRAPHS``), more text, and what it adds is mostly
-    prose: fewer than ``ONE_BLOCK_SHORT_LINES`` of the added lines are
-    under five words (dates, "Register Now", menus and teaser lists are
-    what a wider pass also picks up)."""
+    block of:
+
+    - larger: ``ONE_BLOCK_GAIN`` times its paragraphs or
+      ``ONE_BLOCK_TEXT_GAIN`` times its text, and at least
+      ``ONE_BLOCK_MIN_PARAGRAPHS`` paragraphs;
+    - mostly prose where it adds: fewer than ``ONE_BLOCK_SHORT_LINES`` of
+      the added lines are under five words (dates, "Register Now", menus
+      and teaser lists are what a wider pass also picks up);
+    - holding the block: ``ONE_BLOCK_HOLDS`` of ``doc``'s word 4-grams are
+      in it (a wider pass can also land on another part of the page, the
+      comments or a second article, and lose the one found)."""
     if balanced is None or not balanced.text or len(balanced.text) <= len(doc.text):
         return False
     lines, kept = _paragraphs(balanced.text), set(_paragraphs(doc.text))
-    if len(lines) < max(ONE_BLOCK_MIN_PARAGRAPHS, ONE_BLOCK_GAIN * len(kept)):
+    if len(lines) < ONE_BLOCK_MIN_PARAGRAPHS or (len(lines) < ONE_BLOCK_GAIN * len(kept)
+                                                 and len(balanced.text) < ONE_BLOCK_TEXT_GAIN * len(doc.text)):
         return False
     added = [line for line in lines if line not in kept]
-    return sum(len(line.split()) < 5 for line in added) < ONE_BLOCK_SHORT_LINES * len(added)
+    if sum(len(line.split()) < 5 for line in added) >= ONE_BLOCK_SHORT_LINES * len(added):
+        return False
+    block = _four_grams(doc.text)
+    return not block or len(block & _four_grams(balanced.text)) >= ONE_BLOCK_HOLDS * len(block)
 
 
 def extract_page(page: Page, language: str | None = None, site_rules: SiteRules | None = None) -> Article | Drop:

@@ -215,6 +215,10 @@ def test_one_block_is_a_small_part_of_the_pages_paragraphs() -> None:
     small = page_paragraphs(parse_tree("<html><body>" + "".join(f"<p>{_prose(i)}</p>" for i in range(9))
                                        + "<p> </p>" * 5 + "</body></html>"))  # empty ones do not count
     assert not one_block(small, _doc([_prose(0)]))  # under ten paragraphs on the page
+    # an article of long paragraphs: not five times as many, but five times the text
+    long_page = [" ".join(_prose(10 * i + j) for j in range(6)) for i in range(10)]
+    assert one_block(long_page, _doc([_prose(0), _prose(1), _prose(2)]))
+    assert not one_block(long_page, _doc([_prose(i) for i in range(16)]))
 
 
 def test_the_balanced_text_is_taken_when_it_adds_prose_not_labels() -> None:
@@ -228,6 +232,15 @@ def test_the_balanced_text_is_taken_when_it_adds_prose_not_labels() -> None:
     assert not whole_article(_doc([_prose(i) for i in range(9)]), block)  # under ten paragraphs
     assert not whole_article(_doc([_prose(0)] * 20), _doc([_prose(0), "x " * 2000]))  # less text
     assert not whole_article(None, block)
+    # long paragraphs: four times the text is enough, whatever the count
+    block = _doc([_prose(i) for i in range(5)])
+    assert whole_article(_doc([_prose(i) for i in range(5)]
+                              + [" ".join(_prose(10 * i + j) for j in range(4)) for i in range(1, 6)]), block)
+    # a wider pass that lost the block for another part of the page (the comments, a second article)
+    other = [f"Reader {i} wrote that the ferry timetable for the summer months was published far too late this year"
+             f" and that {i + 3} crossings a week were not enough for the families waiting at the harbour."
+             for i in range(30)]
+    assert not whole_article(_doc(other), block)
 
 
 @pytest.mark.skipif(not (SHARED / "extraction-corpus").is_dir(), reason="the extraction corpus is not beside the repo")
