@@ -100,6 +100,11 @@ CTA_PHRASES = (
     r"join (?:our|the) (?:\w+\W+){0,2}(?:forum|conversation|discussion|community)",
     r"swipe (?:left|right) (?:below )?to (?:view|see)",
     r"(?:sign up|subscribe) (?:for|to) (?:\w+\W+){0,6}(?:delivered|sent) to your inbox",
+    r"join (?:our|the) (?:\w+\W+){0,3}newsletter",
+    r"subscribe to (?:get|receive) ",
+    r"subscribe to (?:this|our) (?:site|blog)\b",
+    r"(?:get|receive) (?:\w+\W+){0,5}delivered (?:straight |right )?(?:to|into) your inbox",
+    r"receive notifications (?:about|of|for) new (?:posts|articles|stories)",
     # French
     r"abonnez[- ]vous",
     r"inscrivez[- ]vous (?:a|à) (?:\w+\W+){0,3}(?:newsletter|lettre)",

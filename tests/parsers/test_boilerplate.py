@@ -26,6 +26,10 @@ def test_prompts_and_teasers_in_english_and_french() -> None:
         "Sign up for the Maghreb Daily newsletter and get the day's top stories every morning.",
         "Click here to get the Maghreb Daily app for breaking news alerts.",
         "Follow us on Facebook and Twitter",
+        "Join our newsletter for weekly updates on migration policy.",
+        "Get the best of Maghreb Daily delivered to your inbox weekly",
+        "Subscribe to get the latest posts sent to your email.",
+        "Would you like to receive notifications about new posts?",
         "Lire aussi : Les passeurs arrêtés à Tanger",
         "Abonnez-vous à notre newsletter pour recevoir l'essentiel de l'actualité chaque matin.",
         "Suivez-nous sur Facebook et Twitter",
@@ -34,7 +38,8 @@ def test_prompts_and_teasers_in_english_and_french() -> None:
     ])
     text, removed = clean_text(raw, None)
     assert text == LONG + "\n\n" + LONG
-    assert [r.rule for r in removed] == ["teaser", "call_to_action", "call_to_action", "call_to_action", "teaser",
+    assert [r.rule for r in removed] == ["teaser", "call_to_action", "call_to_action", "call_to_action",
+                                         "call_to_action", "call_to_action", "call_to_action", "call_to_action", "teaser",
                                          "call_to_action", "call_to_action", "share_widget"]
     assert contains_cta(text) == []
 
