@@ -64,6 +64,10 @@ MIN_SUMMARY_WORDS = 25  # a feed summary this long stands in for a page we canno
 FEED_SUMMARY_EXTRACTOR = "feed-summary"
 
 FULL_BELOW = 2000  # fast-mode texts shorter than this go through trafilatura's full cascade
+# ...as do longer ones in fewer lines than this: the fast pass can return a
+# whole page as one run of text (a guide's photo credit, byline, ads and
+# body in one line, which no paragraph rule can then clean)
+ONE_LINE_MAX_BREAKS = 2
 # A page whose <p> elements hold less text than this goes to the full cascade
 # without the fast pass: on two thirds of such pages the fast text is under
 # FULL_BELOW, and the full cascade costs only about 15% more than the fast
@@ -176,6 +180,8 @@ def full_cascade_reason(doc: Document | None) -> str | None:
         return "empty"
     if len(doc.text) < FULL_BELOW:
         return "short"
+    if doc.text.count("\n") < ONE_LINE_MAX_BREAKS:
+        return "one_line"
     body = doc.body
     if body is None:
         return "empty"

@@ -188,6 +188,8 @@ def test_full_cascade_reasons() -> None:
     assert full_cascade_reason(fast("<table>" + "".join(f"<tr><td>{i}</td></tr>" for i in range(50)) + "</table>")) \
         in ("empty", "short")
     assert full_cascade_reason(None) == "empty"
+    # a whole page as one run of text, which no paragraph rule can clean
+    assert full_cascade_reason(_doc([" ".join(_prose(i) for i in range(20))])) == "one_line"
 
 
 def _doc(lines: list[str]):  # noqa: ANN202
