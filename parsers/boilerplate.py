@@ -178,6 +178,10 @@ COMMENT_HEADINGS = (
     r"\d+ (?:reader |user )?comments?",
     r"(?:reader |user )?comments(?: \(\d+\))?",
     r"(?:the )?comments (?:to this entry |for this (?:post|article) )?are closed\.?",
+    # WordPress's lines under a post, before its comments
+    r"no comments(?: yet)?(?: \W)?",
+    r"you can follow any responses to this entry.{0,200}",
+    r"(?:both )?comments and pings are (?:currently )?closed\.?",
     r"(?:\d+ )?commentaires|laisser un commentaire(?: annuler la reponse)?|reagir a cet article",
 )
 

@@ -161,7 +161,10 @@ def test_a_page_fetched_from_another_host_loses_its_related_cards_by_its_canonic
 
 def test_comments_section_is_cut_from_its_heading_on() -> None:
     for heading in ("12 Comments", "3 Responses to “Reception centre to open in May”", "Leave a Reply",
-                    "Comments (7)", "The comments to this entry are closed.", "Laisser un commentaire"):
+                    "Comments (7)", "The comments to this entry are closed.", "Laisser un commentaire",
+                    "No Comments »", "Both comments and pings are currently closed.",
+                    "You can follow any responses to this entry through the RSS 2.0 feed. You can leave a response, "
+                    "or trackback from your own site."):
         paras = [P1, P2, heading, "Great article, thanks!", "I disagree with the minister."]
         kept, removed = clean_paragraphs(paras, None)
         assert kept == [P1, P2], heading
@@ -176,6 +179,7 @@ def test_comment_headings_that_are_not_the_comments_stay() -> None:
     prose = "Comments from residents were collected by the council over the summer, the report says."
     assert clean_paragraphs([P1, prose, P2], None)[0] == [P1, prose, P2]
     for line in ("No comment on the allegations, the spokesman said.", "Add a comment to the shared document",
+                 "No comments were made by the ministry.",
                  "2 comments on the draft were received"):
         assert clean_paragraphs([P1, line, P2], None)[0] == [P1, line, P2], line
 
