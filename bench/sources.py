@@ -387,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         "stage_seconds": stages,
     }
     for name, q in runs[0].get("quality", {}).items():
-        out["warehouse_f1" if name == "pooled" else f"warehouse_f1_{extraction._snake(name)}"] = round(q["f1"], 4)
+        key = "warehouse_f1" if name == "pooled" else "warehouse_f1_" + name.replace("-", "_")
+        out[key] = round(q["f1"], 4)
     print(f"\nend to end {pps:.1f} pages/s, bare trafilatura {fl:.1f} pages/s on one core (medians); the runs' ratios' "
           f"median {out['ratio_to_trafilatura']:.2f}x; discover {out['discover_share']:.1%} and learn-rules {out['learn_rules_share']:.1%} of the run")
     if args.workdir:

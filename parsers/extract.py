@@ -307,8 +307,8 @@ def _extract_page(page: Page, language: str | None, site_rules: SiteRules | None
     text = ""
     standfirst = None
     if doc is not None and doc.text:
-        context = {"headlines": headline_candidates(tree, title), "links": link_texts(tree, page.final_url, canonical),
-                   "authors": authors}
+        context = {"headlines": headline_candidates(tree, title),
+                   "links": link_texts(tree, page.final_url, canonical), "authors": authors}
         kept, cleaned = clean_paragraphs(_lines(doc.text), title, **context)  # type: ignore[arg-type]
         removed += cleaned
         standfirst, kept = _standfirst(tree, kept)

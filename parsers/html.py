@@ -228,7 +228,8 @@ def canonical_link(tree: lxml.html.HtmlElement, page_url: str) -> str | None:
     """``<link rel=canonical>``, else ``og:url``, made absolute, the first
     that can be the page's own address:
 
-    - its host is a plausible public name (:func:`plausible_host`);
+    - its host is the page's own or a plausible public name
+      (:func:`plausible_host`);
     - it is not the site's front page, unless the page was fetched from
       its front page: a theme that gives every post the home page as its
       canonical would otherwise make all of a site's articles one;
@@ -241,7 +242,8 @@ def canonical_link(tree: lxml.html.HtmlElement, page_url: str) -> str | None:
     for value in [*_CANONICAL(tree), *_OG_URL(tree)]:
         url = resolve(page_url, str(value))
         parts = split_url(url) if url else None
-        if parts is not None and plausible_host(parts.hostname):
+        if parts is not None and (plausible_host(parts.hostname)
+                                  or (page is not None and parts.hostname == page.hostname)):
             candidates.append((url, parts))
     for url, parts in candidates:
         if _front_page(parts) and not (page is not None and _front_page(page)):

@@ -91,6 +91,9 @@ def test_canonical_link_is_the_page_s_own_address() -> None:
     for bad in ("http://packing-list-backpacking-trip", "https://localhost:3000/post",
                 "https://blog.example%2Farticles%2F2025-post"):
         assert canonical_link(_head(f'<link rel="canonical" href="{bad}">'), post) is None, bad
+    # a relative canonical names the host the page came from, whatever it is (an intranet, a test server)
+    fetched = "http://localhost:8080/news/post?utm_source=x"
+    assert canonical_link(_head('<link rel="canonical" href="/news/post">'), fetched) == "http://localhost:8080/news/post"
 
 
 def test_plausible_host() -> None:
