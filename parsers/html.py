@@ -26,7 +26,7 @@ from bs4.dammit import EncodingDetector
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from newsflow.errors import ExtractError
-from parsers.urls import resolve, split_url
+from parsers.urls import bare_host, resolve, split_url
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _LATIN_SINGLE_BYTE = {"cp1250", "cp1252", "cp1254", "cp1257", "iso8859_1", "iso8859_2", "iso8859_9",
@@ -218,7 +218,7 @@ def _ancestor(a: SplitResult, b: SplitResult) -> bool:
     """Whether ``a`` is a folder above ``b`` on the same host (a blog's home
     above one of its posts)."""
     if a.query or a.hostname is None or b.hostname is None \
-            or a.hostname.removeprefix("www.") != b.hostname.removeprefix("www."):
+            or bare_host(a) != bare_host(b):
         return False
     folder = a.path.rstrip("/") + "/"
     return b.path.startswith(folder) and b.path.rstrip("/") != a.path.rstrip("/")

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from parsers.urls import canonicalize, resolve
+from parsers.urls import bare_host, canonicalize, resolve
 
 FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json"}
 
@@ -39,8 +39,7 @@ def looks_like_article(url: str, section_url: str) -> bool:
     """Same site as the section page, and a path shaped like an article:
     deep enough, with a dated segment, a numeric id or a long hyphenated slug."""
     u, s = urlsplit(url), urlsplit(section_url)
-    host = (u.hostname or "").removeprefix("www.")
-    if host != (s.hostname or "").removeprefix("www.") or _FILE.search(u.path) or _NOT_ARTICLE.search(u.path):
+    if bare_host(u) != bare_host(s) or _FILE.search(u.path) or _NOT_ARTICLE.search(u.path):
         return False
     segments = [p for p in u.path.split("/") if p]
     if not segments or u.path.rstrip("/") == s.path.rstrip("/"):

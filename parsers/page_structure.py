@@ -34,7 +34,7 @@ import lxml.etree
 import lxml.html
 
 from parsers.boilerplate import norm_line, quick_key
-from parsers.urls import resolve, split_url
+from parsers.urls import bare_host, resolve, split_url
 
 # Never article text: hidden elements, embedded social posts, captions.
 # (One pass over the elements for the attribute tests, each string test only
@@ -291,7 +291,7 @@ def key_points(tree: lxml.html.HtmlElement, html: str) -> list[str]:
 
 
 def _address(parts: SplitResult) -> tuple[str, str]:
-    return (parts.hostname or "").removeprefix("www."), parts.path.rstrip("/")
+    return bare_host(parts), parts.path.rstrip("/")
 
 
 def link_texts(tree: lxml.html.HtmlElement, page_url: str, *also: str) -> set[str]:

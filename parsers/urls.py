@@ -55,6 +55,11 @@ def article_id(canonical_url: str) -> str:
     return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:16]
 
 
+def bare_host(parts: SplitResult) -> str:
+    """The host of a split URL without a leading "www.": the name two URLs
+    of one site share ("" for none)."""
+    return (parts.hostname or "").removeprefix("www.")
+
+
 def site_of(url: str) -> str:
-    host = urlsplit(url).hostname or ""
-    return host[4:] if host.startswith("www.") else host
+    return bare_host(urlsplit(url))
