@@ -49,6 +49,13 @@ Rules, in order:
     after it are the comment form and the comments, which trafilatura leaves
     in when the page does not mark them as comments.  A singular "Comment"
     alone is a heading of opinion pieces, not of comments, and is kept.
+``blog_sidebar``
+    the heading of a blog's sidebar widget ("Popular Posts", "Recent
+    Comments", "Blogroll", "Blog Archive", "Search this blog", "Articles
+    récents") once the article has had ``MIN_ARTICLE_WORDS`` words: it and
+    everything after it.  trafilatura's recall mode takes a sidebar in when
+    a post is short (its wild-text pass reads every ``<div>`` and list of
+    the page); these headings never head a part of an article.
 """
 from __future__ import annotations
 
@@ -185,6 +192,15 @@ COMMENT_HEADINGS = (
     r"(?:\d+ )?commentaires|laisser un commentaire(?: annuler la reponse)?|reagir a cet article",
 )
 
+# The heading of a blog's sidebar widget (matched on the folded line, whole,
+# a colon allowed).  Only headings that name the widget: "Archives",
+# "Categories", "Tags" or "Links" alone also head sections of articles.
+SIDEBAR_HEADINGS = (
+    r"(?:popular|recent|latest) (?:posts|entries|comments)",
+    r"blogroll|blog archive|twitter updates|followers|search this blog|subscribe to|about me",
+    r"(?:articles|commentaires|billets) (?:recents|populaires)",
+)
+
 BIO_ROLES = (r"(?:an? |the )(?:[\w-]+ ){0,4}(?:reporter|writer|editor|correspondent|journalist|columnist|"
              r"contributor|author|producer|critic|analyst|host|fellow)")
 
@@ -202,6 +218,7 @@ _COMMENTS_RE = re.compile(r"^(?:" + "|".join(COMMENT_HEADINGS) + r")\s*:?$", re.
 # "© 2012 The Associated Press. All rights reserved. ...", "Copyright 2011
 # Thomson Reuters": opens with the sign or the word, and gives a year or the
 # reservation (so a heading "Copyright law in Europe" stays).
+_SIDEBAR_RE = re.compile(r"^(?:" + "|".join(SIDEBAR_HEADINGS) + r")\s*:?$", re.IGNORECASE)
 _COPYRIGHT_RE = re.compile(r"^\s*(?:©|\(c\)|copyright\b)", re.IGNORECASE)
 _COPYRIGHT_CLAIM_RE = re.compile(r"\b(?:19|20)\d\d\b|all rights reserved|tous droits reserves", re.IGNORECASE)
 _BIO_ROLE_ANYWHERE_RE = re.compile(r"\b(?:is|was|has been|serves as) " + BIO_ROLES, re.IGNORECASE)
@@ -370,7 +387,7 @@ def clean_paragraphs(paragraphs: Sequence[str], title: str | None, *,
             removed.append(Removal("related_link", text))
             continue
         kept.append(text)
-    kept = _cut_comments(_cut_related_section(kept, removed), removed)
+    kept = _cut_sidebar(_cut_comments(_cut_related_section(kept, removed), removed), removed)
     return _drop_tail_copyright(_drop_tail_bios(kept, removed, author_names), removed), removed
 
 
@@ -419,6 +436,11 @@ def _cut_comments(kept: list[str], removed: list[Removal]) -> list[str]:
         seen >= MIN_ARTICLE_WORDS and bool(_COMMENTS_RE.search(fold(text.strip())))))
 
 
+def _cut_sidebar(kept: list[str], removed: list[Removal]) -> list[str]:
+    return _cut_from_heading(kept, removed, "blog_sidebar", lambda seen, text: (
+        seen >= MIN_ARTICLE_WORDS and bool(_SIDEBAR_RE.search(fold(text.strip())))))
+
+
 def _cut_from_heading(kept: list[str], removed: list[Removal], rule: str,
                       is_heading: Callable[[int, str], bool]) -> list[str]:
     """``kept`` up to the first paragraph that ``is_heading(words before it,
@@ -459,5 +481,6 @@ RULE_DOCS = {
     "related_section": "a trailing 'More from …' / 'Most read' block",
     "copyright_line": "the site's copyright notice ('© 2012 The Associated Press. All rights reserved.') among the last paragraphs",
     "comments_section": "the readers' comments and the comment form, from their heading ('12 Comments', 'Leave a Reply') on",
+    "blog_sidebar": "a blog's sidebar widgets ('Popular Posts', 'Recent Comments', 'Blogroll'), from their heading on",
     "site_boilerplate": "a paragraph repeated across many articles of this source (learned per site)",
 }

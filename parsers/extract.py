@@ -56,7 +56,7 @@ from parsers.urls import article_id, canonicalize, site_of
 
 _log = logging.getLogger(__name__)
 
-CLEANER_VERSION = "8"  # bump when a rule changes: stored text may then be reprocessed
+CLEANER_VERSION = "9"  # bump when a rule changes: stored text may then be reprocessed
 EXTRACTOR = f"trafilatura-{trafilatura.__version__}+clean-{CLEANER_VERSION}"
 MIN_WORDS = 40  # below this a page is a stub, a gallery or a paywall teaser...
 MIN_CHARS = 200  # ...unless it is long in characters (scripts written without spaces)

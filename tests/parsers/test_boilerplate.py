@@ -86,3 +86,21 @@ def test_the_site_s_copyright_notice_at_the_end_goes() -> None:
                  body + ["Copyrighted works from 1925 entered the public domain this year."]):
         text, removed = clean_text("\n".join(kept), None)
         assert text == "\n\n".join(kept) and removed == [], kept
+
+
+def test_a_blog_sidebar_goes_from_its_widget_heading_on() -> None:
+    body = ["The ministry said the new centre would open in May and house up to 400 people, with a school, "
+            "a clinic and a legal aid desk run by two associations from the city.",
+            "Aid groups said the centre was a step forward, though they questioned its size and its distance "
+            "from the port where most arrivals land."]
+    for heading in ("Popular Posts", "Recent Comments:", "Blogroll", "Blog Archive", "Search this blog",
+                    "Articles récents"):
+        sidebar = [heading, "- Ten tips for a greener garden (506)", "Sam: great post, thanks", "Loading..."]
+        text, removed = clean_text("\n".join(body + sidebar), None)
+        assert text == "\n\n".join(body), heading
+        assert [(r.rule, r.text) for r in removed] == [("blog_sidebar", t) for t in sidebar]
+    # before the article's first words it is a page label; "Categories" or "Archives" alone head article sections
+    for kept in (["Popular Posts"] + body, body[:1] + ["Categories", "Archives"] + body[1:],
+                 body + ["Recent posts on the ministry's blog described the plan in more detail."]):
+        text, removed = clean_text("\n".join(kept), None)
+        assert text == "\n\n".join(kept) and removed == [], kept
