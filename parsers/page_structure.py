@@ -37,8 +37,8 @@ from parsers.boilerplate import norm_line, quick_key
 from parsers.urls import bare_host, resolve, split_url
 
 # Never article text: hidden elements, embedded social posts, captions.
-# (One pass over the elements for the attribute tests, each string test only
-# where the attribute exists: 40% faster than one expression per test.)
+# The reference expression; :func:`_candidates` selects the same elements in
+# one walk over the tree (tests/parsers/test_page_structure.py checks it).
 PRUNE_XPATH = (
     "//*[@hidden or @aria-hidden='true' or (@style and (contains(translate(@style, ' ', ''), 'display:none')"
     " or contains(translate(@style, ' ', ''), 'visibility:hidden')))]",
@@ -46,6 +46,8 @@ PRUNE_XPATH = (
     " or contains(@class, 'tiktok-embed') or contains(@class, 'twitter-video'))]",
     "//figcaption",
 )
+HIDDEN_STYLES = ("display:none", "visibility:hidden")
+EMBED_CLASSES = ("twitter-tweet", "instagram-media", "tiktok-embed", "twitter-video")
 # Teaser and widget blocks, by class name.  A block this long is more likely
 # a wrapper with an unlucky class name, and stays.
 WIDGET_CLASSES = ("promo", "related", "recommend", "outbrain", "taboola", "newsletter")
@@ -58,10 +60,9 @@ WIDGET_MAX_WORDS = 400
 ARTICLE_SHARE = 0.5
 ARTICLE_MIN_CHARS = 500  # an element with less text is never taken for the article
 _TAXONOMY_PREFIXES = ("tag-", "category-", "categories-", "post_tag-", "topic-", "section-")
-_PRUNE = lxml.etree.XPath(" | ".join(PRUNE_XPATH))
-_WIDGETS = lxml.etree.XPath(
-    "//body//*[@class][not(self::article) and not(self::main)]["
-    + " or ".join(f"contains(@class, '{c}')" for c in WIDGET_CLASSES) + "]")
+# The reference expression of the widget candidates (see _candidates).
+WIDGETS_XPATH = ("//body//*[@class][not(self::article) and not(self::main)]["
+                 + " or ".join(f"contains(@class, '{c}')" for c in WIDGET_CLASSES) + "]")
 # html, head and body are never removed (some sites mark <body aria-hidden>
 # while a modal is open).
 _NEVER_PRUNE = {"html", "head", "body"}
@@ -113,6 +114,42 @@ def _widget_class(el: lxml.html.HtmlElement) -> bool:
     return False
 
 
+def _candidates(tree: lxml.html.HtmlElement) -> tuple[list[lxml.html.HtmlElement], list[lxml.html.HtmlElement]]:
+    """What ``PRUNE_XPATH`` selects, and the elements whose class contains a
+    ``WIDGET_CLASSES`` word (not ``<article>`` or ``<main>``; the caller
+    keeps those inside ``<body>``), in document order.  One walk over the
+    elements, each attribute read once: a third of the time of the two
+    expressions, which test every attribute of every element in XPath."""
+    hidden: list[lxml.html.HtmlElement] = []
+    widgets: list[lxml.html.HtmlElement] = []
+    # the whole document, as the expressions see it: lxml keeps a second
+    # <html> of a page (two documents served as one) as a sibling of the root
+    root = tree.getroottree().getroot()
+    tops = [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]
+    for el in (el for top in tops for el in top.iter()):
+        tag = el.tag
+        if not isinstance(tag, str):  # comments and processing instructions
+            continue
+        attrib = el.attrib
+        if not attrib:
+            if tag == "figcaption":
+                hidden.append(el)
+            continue
+        style = attrib.get("style")
+        cls = attrib.get("class")
+        if ("hidden" in attrib or attrib.get("aria-hidden") == "true" or tag == "figcaption"
+                or (style is not None and any(s in style.replace(" ", "") for s in HIDDEN_STYLES))
+                or (tag == "blockquote" and cls is not None and any(c in cls for c in EMBED_CLASSES))):
+            hidden.append(el)
+        if cls is not None and tag not in ("article", "main") and any(w in cls for w in WIDGET_CLASSES):
+            widgets.append(el)
+    return hidden, widgets
+
+
+def _in_body(el: lxml.html.HtmlElement) -> bool:
+    return any(a.tag == "body" for a in el.iterancestors())
+
+
 def prune_non_article(tree: lxml.html.HtmlElement) -> int:
     """Remove, in place (keeping tails), what ``PRUNE_XPATH`` and
     ``WIDGET_CLASSES`` select, but never what may be the article itself
@@ -125,13 +162,14 @@ def prune_non_article(tree: lxml.html.HtmlElement) -> int:
             page_chars.append(_text_chars(body) if body is not None else 0)
         return page_chars[0]
     count = 0
-    for el in _PRUNE(tree):
+    hidden, widgets = _candidates(tree)
+    for el in hidden:
         if el.tag in _NEVER_PRUNE or el.getparent() is None or _holds_the_article(el, chars):
             continue
         el.drop_tree()
         count += 1
-    for el in _WIDGETS(tree):
-        if el.tag in _NEVER_PRUNE or el.getparent() is None or not _widget_class(el):
+    for el in widgets:  # those still in the body: not inside what went above
+        if el.tag in _NEVER_PRUNE or el.getparent() is None or not _widget_class(el) or not _in_body(el):
             continue
         if len(el.text_content().split()) > WIDGET_MAX_WORDS or _holds_the_article(el, chars):
             continue
