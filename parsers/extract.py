@@ -31,6 +31,7 @@ removal): ``bench/EXTRACTION_TUNING.md``.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import Callable
@@ -38,8 +39,11 @@ from collections.abc import Callable
 import lxml.etree
 import lxml.html
 import trafilatura
-from trafilatura.external import SANITIZED_XPATH
-from trafilatura.settings import Document
+from trafilatura.external import SANITIZED_XPATH, sanitize_tree, try_readability
+from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.settings import Document, Extractor
+from trafilatura.xml import xmltotxt
+from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
 from newsflow.errors import ExtractError
 from newsflow.isolation import isolated
@@ -93,6 +97,61 @@ ONE_BLOCK_GAIN = 5
 ONE_BLOCK_TEXT_GAIN = 4  # ...or this many times its text, whatever the count
 ONE_BLOCK_SHORT_LINES = 0.5
 ONE_BLOCK_HOLDS = 0.5  # the balanced text holds this share of the text's word 4-grams
+
+
+# A text without sentences is a link list, a menu or a sidebar, not the
+# article: when under NO_PROSE_SHARE of its characters are in sentences
+# (lines of PROSE_MIN_WORDS words or more that end like one), readability's
+# text is taken instead if it has PROSE_MIN_CHARS characters of sentences,
+# twice as many, and fewer than NO_PROSE_OVERLAP of its word 4-grams are in
+# the text (a different part of the page, not the same list).  trafilatura
+# bundles readability and runs it for short texts; this is the case it
+# leaves (bench/EXTRACTION_TUNING.md, round 10).
+NO_PROSE_SHARE = 0.1
+PROSE_MIN_WORDS = 8
+PROSE_MIN_CHARS = 300
+NO_PROSE_OVERLAP = 0.5
+_SENTENCE_END = re.compile(r"[.!?:\"”’)»]$")
+# how trafilatura runs readability (compare_extraction): on the raw tree
+# without its comment sections and appended articles, output sanitised
+_READABILITY_PRUNE = [*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH]
+_READABILITY_OPTIONS = Extractor(comments=False, tables=True)
+
+
+def prose_chars(lines: list[str]) -> int:
+    """Characters of ``lines`` that are sentences: ``PROSE_MIN_WORDS`` words
+    or more, ending like a sentence (list items included)."""
+    return sum(len(line) for line in lines
+               if len(_WORD.findall(line)) >= PROSE_MIN_WORDS and _SENTENCE_END.search(line))
+
+
+def readability_lines(tree: lxml.html.HtmlElement) -> list[str]:
+    """The lines of trafilatura's bundled readability's article, as
+    trafilatura takes it when it prefers it (``compare_extraction``)."""
+    raw = prune_unwanted_nodes(copy.deepcopy(tree), _READABILITY_PRUNE)
+    body, _ = sanitize_tree(try_readability(raw), _READABILITY_OPTIONS)
+    return _lines(xmltotxt(body, False))
+
+
+def _no_prose_fallback(tree: lxml.html.HtmlElement, kept: list[str],
+                       clean: Callable[[list[str]], tuple[list[str], list[Removal]]]
+                       ) -> tuple[list[str], list[Removal]] | None:
+    """readability's lines, cleaned by ``clean``, where ``kept`` has no
+    sentences and readability finds them elsewhere on the page (see
+    ``NO_PROSE_SHARE``); the lines of ``kept`` then go as ``no_prose``.
+    None to keep ``kept``."""
+    size = sum(map(len, kept))
+    prose = prose_chars(kept)
+    if not kept or prose >= NO_PROSE_SHARE * size:
+        return None
+    other, removed = clean(readability_lines(tree))
+    other_prose = prose_chars(other)
+    if other_prose < max(PROSE_MIN_CHARS, 2 * prose):
+        return None
+    grams = _four_grams("\n".join(other))
+    if grams and len(grams & _four_grams("\n".join(kept))) >= NO_PROSE_OVERLAP * len(grams):
+        return None
+    return other, [Removal("no_prose", line) for line in kept] + removed
 
 
 def _summary_text(summary: str | None) -> str | None:
@@ -310,6 +369,9 @@ def _extract_page(page: Page, language: str | None, site_rules: SiteRules | None
         context = {"headlines": headline_candidates(tree, title),
                    "links": link_texts(tree, page.final_url, canonical), "authors": authors}
         kept, cleaned = clean_paragraphs(_lines(doc.text), title, **context)  # type: ignore[arg-type]
+        fallback = _no_prose_fallback(tree, kept, lambda ps: clean_paragraphs(ps, title, **context))  # type: ignore[arg-type]
+        if fallback is not None:
+            kept, cleaned = fallback
         removed += cleaned
         standfirst, kept = _standfirst(tree, kept)
         kept = _with_key_points(tree, html_text, kept, lambda ps: clean_paragraphs(ps, None, **context)[0])  # type: ignore[arg-type]
