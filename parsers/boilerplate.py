@@ -53,9 +53,11 @@ Rules, in order:
     the heading of a blog's sidebar widget ("Popular Posts", "Recent
     Comments", "Blogroll", "Blog Archive", "Search this blog", "Articles
     récents") once the article has had ``MIN_ARTICLE_WORDS`` words: it and
-    everything after it.  trafilatura's recall mode takes a sidebar in when
-    a post is short (its wild-text pass reads every ``<div>`` and list of
-    the page); these headings never head a part of an article.
+    what follows, up to a paragraph of ``SIDEBAR_PROSE_WORDS`` words or more
+    (a sidebar printed before the article ends where the article's prose
+    starts).  trafilatura's recall mode takes a sidebar in when a post is
+    short (its wild-text pass reads every ``<div>`` and list of the page);
+    these headings never head a part of an article.
 """
 from __future__ import annotations
 
@@ -76,6 +78,7 @@ BIO_MAX_WORDS = 120
 SECTION_MAX_WORDS = 6  # a section heading is a few words
 SECTION_MIN_SHARE = 0.5  # ...and starts a teaser block only in the second half of the text
 MIN_ARTICLE_WORDS = 40  # the article before a comments heading (extract.MIN_WORDS: a page's minimum)
+SIDEBAR_PROSE_WORDS = 40  # a sidebar's widgets are lists and teasers; a paragraph this long is the article again
 COPYRIGHT_TAIL = 3  # a site's copyright notice sits among the last paragraphs
 COPYRIGHT_MAX_WORDS = 40
 
@@ -437,8 +440,21 @@ def _cut_comments(kept: list[str], removed: list[Removal]) -> list[str]:
 
 
 def _cut_sidebar(kept: list[str], removed: list[Removal]) -> list[str]:
-    return _cut_from_heading(kept, removed, "blog_sidebar", lambda seen, text: (
-        seen >= MIN_ARTICLE_WORDS and bool(_SIDEBAR_RE.search(fold(text.strip())))))
+    out: list[str] = []
+    seen = 0
+    cutting = False
+    for text in kept:
+        words = _words(text)
+        if cutting and words >= SIDEBAR_PROSE_WORDS:
+            cutting = False
+        if not cutting and seen >= MIN_ARTICLE_WORDS and _SIDEBAR_RE.search(fold(text.strip())):
+            cutting = True
+        if cutting:
+            removed.append(Removal("blog_sidebar", text))
+        else:
+            out.append(text)
+        seen += words
+    return out
 
 
 def _cut_from_heading(kept: list[str], removed: list[Removal], rule: str,

@@ -104,3 +104,18 @@ def test_a_blog_sidebar_goes_from_its_widget_heading_on() -> None:
                  body + ["Recent posts on the ministry's blog described the plan in more detail."]):
         text, removed = clean_text("\n".join(kept), None)
         assert text == "\n\n".join(kept) and removed == [], kept
+
+
+def test_a_sidebar_before_the_article_goes_and_the_article_stays() -> None:
+    # a left column printed before the post: the widget ends where the article's prose starts
+    about = ["Jane Doe writes about migration law and the courts of the Maghreb, from Rabat, for readers "
+             "who follow asylum cases, border policy and the police cooperation between both shores. Her "
+             "newsletter goes out every Friday with the week's rulings and hearings."]
+    article = ["The appeals court ruled on Tuesday that the expulsion orders issued last spring were unlawful, "
+               "because the prefecture had not examined each person's situation and had ignored the medical "
+               "reports their lawyers had filed within the legal deadline, the ruling says.",
+               "Lawyers for the families said they would ask for the orders to be withdrawn at once."]
+    widget = ["Recent Posts", "- Court hearing postponed", "- New asylum figures"]
+    text, removed = clean_text("\n".join(about + widget + article), None)
+    assert text == "\n\n".join(about + article)
+    assert [(r.rule, r.text) for r in removed] == [("blog_sidebar", t) for t in widget]
