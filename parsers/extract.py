@@ -9,7 +9,8 @@ Steps (each rule documented in its module):
    trafilatura's own parser does); canonical URL, language;
 2. prune what is never article text (hidden copies, social embeds,
    captions, promo/related/newsletter blocks), but never the article
-   itself: :mod:`parsers.page_structure`;
+   itself, and turn tables that lay out the page into plain blocks:
+   :mod:`parsers.page_structure`;
 3. trafilatura (comments off, tables kept, recall) for the body, in fast
    mode unless its result is doubtful (:func:`full_cascade_reason`) or the
    page's paragraphs are short, and its balanced cascade where the text is
@@ -54,7 +55,7 @@ from parsers.html import canonical_link, decode_html, page_language, parse_tree
 from parsers.language import detect_language
 from parsers.metadata import choose_title, heading_title, page_metadata, pick_date
 from parsers.page_structure import (descriptions, headline_candidates, is_dek, key_points, link_texts,
-                                    prune_non_article, standfirst_element)
+                                    prune_non_article, standfirst_element, unwrap_layout_tables)
 from parsers.site_boilerplate import SiteRules, apply_site_rules
 from parsers.urls import article_id, canonicalize, site_of
 
@@ -358,6 +359,7 @@ def _extract_page(page: Page, language: str | None, site_rules: SiteRules | None
     meta = page_metadata(tree, page.final_url, lang)  # on the whole page: bylines and dates may sit in what is pruned
     heading = (None, False) if meta.title else heading_title(tree)
     prune_non_article(tree)
+    unwrap_layout_tables(tree)
     doc = _trafilatura(tree, page.final_url)
     entry = page.entry
     title = choose_title(tree, meta.title, names, heading) or (entry.title if entry else None) or None

@@ -8,6 +8,11 @@ Pure functions on a parsed lxml tree, used by :mod:`parsers.extract`:
     banners), embedded social posts (tweets, Instagram, TikTok), which quote
     other people's posts, photo captions, and teaser or widget blocks whose
     class says so (promo, related, recommended, newsletter, outbrain ...).
+``unwrap_layout_tables``
+    turns tables that lay out the page (a cell holding paragraphs, divs or
+    a nested table, and ``LAYOUT_CELL_WORDS`` words or more) into plain
+    blocks: trafilatura writes a table row as one line, cells joined by
+    " | ", so an article set in a layout table came out as one line.
 ``headline_candidates``
     the article's headline as the page states it in several places
     (``og:title``, ``twitter:title``, ``<h1>``, ``<title>`` and its parts
@@ -63,6 +68,13 @@ _TAXONOMY_PREFIXES = ("tag-", "category-", "categories-", "post_tag-", "topic-",
 # The reference expression of the widget candidates (see _candidates).
 WIDGETS_XPATH = ("//body//*[@class][not(self::article) and not(self::main)]["
                  + " or ".join(f"contains(@class, '{c}')" for c in WIDGET_CLASSES) + "]")
+# A table one of whose own cells holds block elements and this many words
+# lays out the page (2000s sites set the whole body in a cell); its rows and
+# cells become <div>s.  A data table's cells hold a value or a sentence.
+LAYOUT_CELL_WORDS = 50
+_LAYOUT_BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote",
+                            "article", "section"})
+_TABLE_SECTIONS = ("tbody", "thead", "tfoot")
 # html, head and body are never removed (some sites mark <body aria-hidden>
 # while a modal is open).
 _NEVER_PRUNE = {"html", "head", "body"}
@@ -174,6 +186,40 @@ def prune_non_article(tree: lxml.html.HtmlElement) -> int:
         if len(el.text_content().split()) > WIDGET_MAX_WORDS or _holds_the_article(el, chars):
             continue
         el.drop_tree()
+        count += 1
+    return count
+
+
+def _own_cells(table: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlElement, lxml.html.HtmlElement]]:
+    """(row, cell) of ``table`` itself, not of the tables nested in it."""
+    out = []
+    for row in table.iter("tr"):
+        owner = next(row.iterancestors("table"), None)
+        if owner is table:
+            out += [(row, cell) for cell in row if cell.tag in ("td", "th")]
+    return out
+
+
+def _is_layout(cells: list[tuple[lxml.html.HtmlElement, lxml.html.HtmlElement]]) -> bool:
+    return any(any(el.tag in _LAYOUT_BLOCKS for el in cell.iterdescendants())
+               and len(cell.text_content().split()) >= LAYOUT_CELL_WORDS for _row, cell in cells)
+
+
+def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
+    """Turn, in place, the tables that lay out the page into ``<div>``s
+    (the table, its row groups, rows and cells), keeping their content and
+    order; data tables stay.  Returns how many tables were unwrapped."""
+    count = 0
+    for table in list(tree.iter("table")):
+        cells = _own_cells(table)
+        if not _is_layout(cells):
+            continue
+        for row, cell in cells:
+            cell.tag = row.tag = "div"
+        for child in table:
+            if child.tag in _TABLE_SECTIONS:
+                child.tag = "div"
+        table.tag = "div"
         count += 1
     return count
 

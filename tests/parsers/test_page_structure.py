@@ -71,3 +71,53 @@ def test_pruning_keeps_the_article_and_drops_the_rest() -> None:
     assert prune_non_article(tree) == 2
     text = tree.text_content()
     assert article in text and "Also read" not in text and "AFP" not in text
+
+
+ARTICLE_PARAS = ["The council approved the new reception centre on Tuesday after a debate that lasted most of the night.",
+                 "Aid groups welcomed the vote but said the centre would be too small for the arrivals expected.",
+                 "The mayor said the first families would move in before the summer, with a school on site."]
+
+
+def test_a_table_that_lays_out_the_page_becomes_blocks() -> None:
+    from parsers.page_structure import unwrap_layout_tables
+
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE_PARAS)
+    tree = parse_tree("<html><body><table><tbody><tr><td class='nav'><a href='/'>Home</a></td>"
+                      f"<td class='main'>{body}</td></tr></tbody></table></body></html>")
+    assert unwrap_layout_tables(tree) == 1
+    assert not tree.xpath("//table|//tr|//td|//tbody")
+    assert [p.text for p in tree.iter("p")] == ARTICLE_PARAS
+    assert tree.xpath("//div[@class='main']/p")  # cells keep their attributes and content
+
+
+def test_data_tables_and_their_nested_layout_stay() -> None:
+    from parsers.page_structure import unwrap_layout_tables
+
+    data = ("<table><tr><th>Year</th><th>Arrivals</th></tr><tr><td>2023</td><td>31,400</td></tr>"
+            "<tr><td>2024</td><td><p>28,900</p></td></tr></table>")
+    tree = parse_tree(f"<html><body><p>{ARTICLE_PARAS[0]}</p>{data}</body></html>")
+    assert unwrap_layout_tables(tree) == 0 and len(tree.xpath("//table/tr")) == 3
+    # a layout table around a data table: the layout goes, the data table stays
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE_PARAS)
+    tree = parse_tree(f"<html><body><table><tr><td>{body}{data}</td></tr></table></body></html>")
+    assert unwrap_layout_tables(tree) == 1
+    assert len(tree.xpath("//table")) == 1 and len(tree.xpath("//table/tr")) == 3
+
+
+def test_an_article_in_a_layout_table_keeps_its_paragraphs() -> None:
+    from datetime import UTC, datetime
+
+    from newsflow.records import Article, Page
+    from parsers.extract import extract_page
+
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE_PARAS * 2)
+    html = ("<html><head><title>Centre approved</title></head><body><table><tr>"
+            "<td><ul><li><a href='/a'>Home</a></li><li><a href='/b'>World</a></li></ul></td>"
+            f"<td><h1>Centre approved</h1>{body}</td></tr></table></body></html>")
+    page = Page(url="https://example.org/news/centre", final_url="https://example.org/news/centre", source="s",
+                status=200, content_type="text/html", charset="utf-8", body=html.encode(),
+                fetched_at=datetime(2026, 1, 1, tzinfo=UTC))
+    article = extract_page(page, "en")
+    assert isinstance(article, Article), article
+    assert "|" not in article.text
+    assert article.text.split("\n\n")[:3] == ARTICLE_PARAS
