@@ -190,16 +190,6 @@ def prune_non_article(tree: lxml.html.HtmlElement) -> int:
     return count
 
 
-def _own_cells(table: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlElement, lxml.html.HtmlElement]]:
-    """(row, cell) of ``table`` itself, not of the tables nested in it."""
-    out = []
-    for row in table.iter("tr"):
-        owner = next(row.iterancestors("table"), None)
-        if owner is table:
-            out += [(row, cell) for cell in row if cell.tag in ("td", "th")]
-    return out
-
-
 def _is_layout(cells: list[tuple[lxml.html.HtmlElement, lxml.html.HtmlElement]]) -> bool:
     return any(any(el.tag in _LAYOUT_BLOCKS for el in cell.iterdescendants())
                and len(cell.text_content().split()) >= LAYOUT_CELL_WORDS for _row, cell in cells)
@@ -209,9 +199,13 @@ def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> int:
     """Turn, in place, the tables that lay out the page into ``<div>``s
     (the table, its row groups, rows and cells), keeping their content and
     order; data tables stay.  Returns how many tables were unwrapped."""
+    cells_of: dict[lxml.html.HtmlElement, list[tuple[lxml.html.HtmlElement, lxml.html.HtmlElement]]] = {}
+    for row in tree.iter("tr"):  # each row once, under the table it belongs to (not an enclosing one)
+        table = next(row.iterancestors("table"), None)
+        if table is not None:
+            cells_of.setdefault(table, []).extend((row, cell) for cell in row if cell.tag in ("td", "th"))
     count = 0
-    for table in list(tree.iter("table")):
-        cells = _own_cells(table)
+    for table, cells in cells_of.items():
         if not _is_layout(cells):
             continue
         for row, cell in cells:
