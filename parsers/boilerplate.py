@@ -41,7 +41,9 @@ Rules, in order:
 ``related_section``
     a short heading such as "More from The Nation", "Most read", "You may
     also like", "Les plus lus", found in the second half of the text (by
-    words): it and everything after it is a block of teasers.
+    words): it and what follows, a block of teasers, up to a paragraph of
+    ``BLOCK_END_WORDS`` words or more (a related box set inside the article,
+    which then goes on).
 ``comments_section``
     the heading of the readers' comments ("12 Comments", "3 Responses to
     “…”", "Leave a Reply", "Comments are closed", "Laisser un commentaire")
@@ -53,7 +55,7 @@ Rules, in order:
     the heading of a blog's sidebar widget ("Popular Posts", "Recent
     Comments", "Blogroll", "Blog Archive", "Search this blog", "Articles
     récents") once the article has had ``MIN_ARTICLE_WORDS`` words: it and
-    what follows, up to a paragraph of ``SIDEBAR_PROSE_WORDS`` words or more
+    what follows, up to a paragraph of ``BLOCK_END_WORDS`` words or more
     (a sidebar printed before the article ends where the article's prose
     starts).  trafilatura's recall mode takes a sidebar in when a post is
     short (its wild-text pass reads every ``<div>`` and list of the page);
@@ -78,7 +80,7 @@ BIO_MAX_WORDS = 120
 SECTION_MAX_WORDS = 6  # a section heading is a few words
 SECTION_MIN_SHARE = 0.5  # ...and starts a teaser block only in the second half of the text
 MIN_ARTICLE_WORDS = 40  # the article before a comments heading (extract.MIN_WORDS: a page's minimum)
-SIDEBAR_PROSE_WORDS = 40  # a sidebar's widgets are lists and teasers; a paragraph this long is the article again
+BLOCK_END_WORDS = 40  # teaser blocks and widgets are lists and short teasers; a paragraph this long is the article again
 COPYRIGHT_TAIL = 3  # a site's copyright notice sits among the last paragraphs
 COPYRIGHT_MAX_WORDS = 40
 
@@ -430,8 +432,31 @@ def _drop_tail_bios(kept: list[str], removed: list[Removal], author_names: Seque
 
 def _cut_related_section(kept: list[str], removed: list[Removal]) -> list[str]:
     share = SECTION_MIN_SHARE * sum(_words(t) for t in kept)
-    return _cut_from_heading(kept, removed, "related_section", lambda seen, text: (
+    return _cut_blocks(kept, removed, "related_section", lambda seen, text: (
         seen >= share and _words(text) <= SECTION_MAX_WORDS and bool(_SECTION_RE.search(norm_line(text)))))
+
+
+def _cut_blocks(kept: list[str], removed: list[Removal], rule: str,
+                is_heading: Callable[[int, str], bool]) -> list[str]:
+    """``kept`` without the blocks that start at a paragraph
+    ``is_heading(words before it, paragraph)`` says heads one and run up to
+    the next paragraph of ``BLOCK_END_WORDS`` words or more (teaser lists,
+    widgets: the article's prose resumes there); those go as ``rule``."""
+    out: list[str] = []
+    seen = 0
+    cutting = False
+    for text in kept:
+        words = _words(text)
+        if cutting and words >= BLOCK_END_WORDS:
+            cutting = False
+        if not cutting and is_heading(seen, text):
+            cutting = True
+        if cutting:
+            removed.append(Removal(rule, text))
+        else:
+            out.append(text)
+        seen += words
+    return out
 
 
 def _cut_comments(kept: list[str], removed: list[Removal]) -> list[str]:
@@ -440,21 +465,8 @@ def _cut_comments(kept: list[str], removed: list[Removal]) -> list[str]:
 
 
 def _cut_sidebar(kept: list[str], removed: list[Removal]) -> list[str]:
-    out: list[str] = []
-    seen = 0
-    cutting = False
-    for text in kept:
-        words = _words(text)
-        if cutting and words >= SIDEBAR_PROSE_WORDS:
-            cutting = False
-        if not cutting and seen >= MIN_ARTICLE_WORDS and _SIDEBAR_RE.search(fold(text.strip())):
-            cutting = True
-        if cutting:
-            removed.append(Removal("blog_sidebar", text))
-        else:
-            out.append(text)
-        seen += words
-    return out
+    return _cut_blocks(kept, removed, "blog_sidebar", lambda seen, text: (
+        seen >= MIN_ARTICLE_WORDS and bool(_SIDEBAR_RE.search(fold(text.strip())))))
 
 
 def _cut_from_heading(kept: list[str], removed: list[Removal], rule: str,
@@ -494,7 +506,7 @@ RULE_DOCS = {
     "byline": "a line that is only a byline or a dateline",
     "related_link": "a paragraph that is exactly the text of a link (a related-story card)",
     "author_bio": "an author biography around the article",
-    "related_section": "a trailing 'More from …' / 'Most read' block",
+    "related_section": "a 'More from …' / 'Most read' block of teasers, up to where the article's prose resumes",
     "copyright_line": "the site's copyright notice ('© 2012 The Associated Press. All rights reserved.') among the last paragraphs",
     "comments_section": "the readers' comments and the comment form, from their heading ('12 Comments', 'Leave a Reply') on",
     "blog_sidebar": "a blog's sidebar widgets ('Popular Posts', 'Recent Comments', 'Blogroll'), from their heading on",

@@ -119,3 +119,20 @@ def test_a_sidebar_before_the_article_goes_and_the_article_stays() -> None:
     text, removed = clean_text("\n".join(about + widget + article), None)
     assert text == "\n\n".join(about + article)
     assert [(r.rule, r.text) for r in removed] == [("blog_sidebar", t) for t in widget]
+
+
+def test_a_related_box_inside_the_article_goes_and_the_article_goes_on() -> None:
+    para = ("The appeals court ruled on Tuesday that the expulsion orders issued last spring were unlawful, "
+            "because the prefecture had not examined each person's situation and had ignored the medical "
+            "reports their lawyers had filed within the legal deadline, the ruling says.")
+    before = [para, para.replace("Tuesday", "Monday"), para.replace("spring", "winter")]
+    box = ["Related stories", "Court hearing postponed", "New asylum figures published"]
+    after = ["Lawyers for the families said the ruling would reach far beyond the forty people named in it, "
+             "and that they would ask the prefecture to withdraw every order issued under the same procedure "
+             "since the start of the year, whatever the country of origin of the people concerned."]
+    text, removed = clean_text("\n".join(before + box + after), None)
+    assert text == "\n\n".join(before + after)
+    assert [(r.rule, r.text) for r in removed] == [("related_section", t) for t in box]
+    # a trailing block of teasers goes whole
+    text, removed = clean_text("\n".join(before + box), None)
+    assert text == "\n\n".join(before) and [r.rule for r in removed] == ["related_section"] * 3
