@@ -145,7 +145,12 @@ def _no_prose_fallback(tree: lxml.html.HtmlElement, kept: list[str],
     prose = prose_chars(kept)
     if not kept or prose >= NO_PROSE_SHARE * size:
         return None
-    other, removed = clean(readability_lines(tree))
+    try:
+        lines = readability_lines(tree)
+    except ValueError as exc:  # trafilatura's sanitising hands lxml a tag name it refuses (control characters)
+        _log.warning("no readability fallback for a text without sentences: %s", exc)
+        return None
+    other, removed = clean(lines)
     other_prose = prose_chars(other)
     if other_prose < max(PROSE_MIN_CHARS, 2 * prose):
         return None

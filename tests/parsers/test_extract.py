@@ -280,3 +280,40 @@ def test_posts_whose_canonical_link_is_the_home_page_stay_distinct_articles() ->
     assert isinstance(a, Article) and isinstance(b, Article)
     assert (a.canonical_url, b.canonical_url) == ("https://blog.example/2025/05/one", "https://blog.example/2025/05/two")
     assert a.article_id != b.article_id
+
+
+def test_a_text_without_sentences_gives_way_to_readability_s_article() -> None:
+    """trafilatura can take a link list for the article (a blog whose post
+    is short beside a long "Link Love" list); where the text has no
+    sentences and readability finds the article elsewhere, that is kept and
+    the list is recorded as ``no_prose``."""
+    from parsers.extract import _no_prose_fallback
+    from parsers.html import parse_tree
+
+    post = ("The council approved the new reception centre on Tuesday after a long debate. "
+            "Aid groups welcomed the vote but said the centre would be too small for the arrivals expected. "
+            "The mayor said the first families would move in before the summer, with a school on site. "
+            "Opponents said they would take the decision to the administrative court next month.")
+    links = [f"- Headline number {i} from another site — Example News" for i in range(12)]
+    tree = parse_tree("<html><body><div class='sidebar'><ul>" + "".join(f"<li><a href='https://o.example/{i}'>{t[2:]}"
+                                                                         "</a></li>" for i, t in enumerate(links))
+                      + f"</ul></div><div class='post'><p>{post}</p></div></body></html>")
+    kept, removed = _no_prose_fallback(tree, links, lambda ps: (ps, []))  # type: ignore[misc]
+    assert kept == [post] and [(r.rule, r.text) for r in removed] == [("no_prose", t) for t in links]
+    # a text with sentences stays, and so does one readability has nothing better for
+    assert _no_prose_fallback(tree, [post], lambda ps: (ps, [])) is None
+    bare = parse_tree("<html><body><ul>" + "".join(f"<li>{t}</li>" for t in links) + "</ul></body></html>")
+    assert _no_prose_fallback(bare, links, lambda ps: (ps, [])) is None
+
+
+def test_the_readability_fallback_never_fails_a_page() -> None:
+    from parsers.extract import _no_prose_fallback
+    from parsers.html import decode_html, parse_tree
+    from tests.parsers.test_fuzz import _mutants
+
+    for name, body, charset in _mutants():
+        if name == "random binary":  # tag names lxml refuses when trafilatura sanitises readability's output
+            tree = parse_tree(decode_html(body, charset)[0])
+            assert _no_prose_fallback(tree, ["- Home", "- World"], lambda ps: (ps, [])) is None
+            return
+    raise AssertionError("the fuzz test has no 'random binary' mutant any more")
