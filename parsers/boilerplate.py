@@ -509,7 +509,7 @@ RULE_DOCS = {
     "related_section": "a 'More from …' / 'Most read' block of teasers, up to where the article's prose resumes",
     "copyright_line": "the site's copyright notice ('© 2012 The Associated Press. All rights reserved.') among the last paragraphs",
     "comments_section": "the readers' comments and the comment form, from their heading ('12 Comments', 'Leave a Reply') on",
-    "blog_sidebar": "a blog's sidebar widgets ('Popular Posts', 'Recent Comments', 'Blogroll'), from their heading on",
+    "blog_sidebar": "a blog's sidebar widgets ('Popular Posts', 'Recent Comments', 'Blogroll'), from their heading up to where the article's prose resumes",
     "no_prose": "trafilatura's text had no sentences (a link list, a menu, a sidebar); readability's article was taken instead",
     "site_boilerplate": "a paragraph repeated across many articles of this source (learned per site)",
 }
