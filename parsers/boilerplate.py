@@ -437,17 +437,18 @@ def _cut_related_section(kept: list[str], removed: list[Removal]) -> list[str]:
 
 
 def _cut_blocks(kept: list[str], removed: list[Removal], rule: str,
-                is_heading: Callable[[int, str], bool]) -> list[str]:
+                is_heading: Callable[[int, str], bool], end_words: int | None = BLOCK_END_WORDS) -> list[str]:
     """``kept`` without the blocks that start at a paragraph
     ``is_heading(words before it, paragraph)`` says heads one and run up to
-    the next paragraph of ``BLOCK_END_WORDS`` words or more (teaser lists,
-    widgets: the article's prose resumes there); those go as ``rule``."""
+    the next paragraph of ``end_words`` words or more (teaser lists,
+    widgets: the article's prose resumes there), or to the end of the text
+    when ``end_words`` is None; those go as ``rule``."""
     out: list[str] = []
     seen = 0
     cutting = False
     for text in kept:
         words = _words(text)
-        if cutting and words >= BLOCK_END_WORDS:
+        if cutting and end_words is not None and words >= end_words:
             cutting = False
         if not cutting and is_heading(seen, text):
             cutting = True
@@ -460,26 +461,13 @@ def _cut_blocks(kept: list[str], removed: list[Removal], rule: str,
 
 
 def _cut_comments(kept: list[str], removed: list[Removal]) -> list[str]:
-    return _cut_from_heading(kept, removed, "comments_section", lambda seen, text: (
-        seen >= MIN_ARTICLE_WORDS and bool(_COMMENTS_RE.search(fold(text.strip())))))
+    return _cut_blocks(kept, removed, "comments_section", lambda seen, text: (
+        seen >= MIN_ARTICLE_WORDS and bool(_COMMENTS_RE.search(fold(text.strip())))), end_words=None)
 
 
 def _cut_sidebar(kept: list[str], removed: list[Removal]) -> list[str]:
     return _cut_blocks(kept, removed, "blog_sidebar", lambda seen, text: (
         seen >= MIN_ARTICLE_WORDS and bool(_SIDEBAR_RE.search(fold(text.strip())))))
-
-
-def _cut_from_heading(kept: list[str], removed: list[Removal], rule: str,
-                      is_heading: Callable[[int, str], bool]) -> list[str]:
-    """``kept`` up to the first paragraph that ``is_heading(words before it,
-    paragraph)`` says starts a trailing block; that block goes as ``rule``."""
-    seen = 0
-    for i, text in enumerate(kept):
-        if is_heading(seen, text):
-            removed.extend(Removal(rule, t) for t in kept[i:])
-            return kept[:i]
-        seen += _words(text)
-    return kept
 
 
 def clean_text(text: str, title: str | None, **context: Collection[str]) -> tuple[str, list[Removal]]:
